@@ -1,0 +1,78 @@
+/**
+ * The persistence port. Adapters: store/sqlite (embedded default), store/mongo (later).
+ * One contract test suite (test/store/contract.ts) runs unchanged against every adapter.
+ *
+ * All methods are async so a networked adapter (MongoDB) fits; the SQLite adapter is
+ * synchronous underneath. Tenants: `tenant` is the NGSILD-Tenant value, '' for the default
+ * tenant. Tenants are fully isolated (the SQLite adapter uses one database file per tenant).
+ */
+import type { AttributeKind, Entity, Iri } from '../ngsi/entity';
+import type { EntityFilter } from '../ngsi/query/ast';
+
+export interface Page {
+  limit: number;
+  offset: number;
+  /** Also return the total number of matches (NGSILD-Results-Count). */
+  count: boolean;
+}
+
+export interface QueryResult {
+  entities: Entity[];
+  count?: number;
+}
+
+/** One change the broker wants committed. `previous` is what the plan saw (for change events). */
+export type EntityWrite =
+  | { op: 'put'; entity: Entity; previous?: Entity }
+  | { op: 'delete'; id: string; previous: Entity };
+
+/** What a plan returns: the writes to commit atomically, and the caller's result. */
+export interface Plan<T> {
+  writes: EntityWrite[];
+  result: T;
+}
+
+/** Per-type facts for the discovery endpoints (/types, /attributes). */
+export interface TypeSummary {
+  type: Iri;
+  entityCount: number;
+  attributes: Record<Iri, { kinds: AttributeKind[]; entityCount: number }>;
+}
+
+/** A user @context stored through /jsonldContexts (clause 5.13). */
+export interface StoredContext {
+  id: string;
+  url: string;
+  kind: 'Hosted' | 'Cached' | 'ImplicitlyCreated';
+  body: unknown;
+  createdAt: string;
+  lastUsage?: string;
+  numberOfHits: number;
+}
+
+export interface EntityStore {
+  hasTenant(tenant: string): Promise<boolean>;
+  listTenants(): Promise<string[]>;
+
+  getEntity(tenant: string, id: string): Promise<Entity | undefined>;
+
+  /** Matching entities in a stable order (creation order), paged. Unknown tenant: empty result. */
+  queryEntities(tenant: string, filter: EntityFilter, page: Page): Promise<QueryResult>;
+
+  /**
+   * Atomic read-modify-write. Loads the current version of each id (absent ids are missing
+   * from the map), calls `plan` (pure, synchronous) and commits its writes in one
+   * transaction. Nothing is written if `plan` throws. Creates the tenant on first write.
+   */
+  modify<T>(tenant: string, ids: string[], plan: (current: Map<string, Entity>) => Plan<T>): Promise<T>;
+
+  summarizeTypes(tenant: string): Promise<TypeSummary[]>;
+
+  // @context registry, shared by all tenants.
+  putContext(ctx: StoredContext): Promise<void>;
+  getContext(id: string): Promise<StoredContext | undefined>;
+  listContexts(): Promise<StoredContext[]>;
+  deleteContext(id: string): Promise<boolean>;
+
+  close(): Promise<void>;
+}
