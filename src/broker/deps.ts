@@ -1,0 +1,65 @@
+import type { EntityStore, EntityWrite, Plan } from '../store/port';
+import type { Entity } from '../ngsi/entity';
+import { NgsiError } from '../ngsi/errors';
+import { isUri } from '../ngsi/uri';
+import type { ChangeFeed, EntityChange } from './changes';
+import type { RequestScope } from './scope';
+
+/** What every use case needs; server.ts builds one and hands it to each. */
+export interface BrokerDeps {
+  store: EntityStore;
+  feed: ChangeFeed;
+  /** Current time as an ISO 8601 string; injectable so tests can pin timestamps. */
+  now: () => string;
+  limits: { maxBatchEntities: number; defaultLimit: number; maxLimit: number };
+}
+
+function toChange(w: EntityWrite, scope: RequestScope): EntityChange {
+  if (w.op === 'delete') {
+    return { tenant: scope.tenant, kind: 'delete', id: w.id, entity: undefined, previous: w.previous, requestId: scope.requestId };
+  }
+  return {
+    tenant: scope.tenant,
+    kind: w.previous ? 'update' : 'create',
+    id: w.entity.id,
+    entity: w.entity,
+    previous: w.previous,
+    requestId: scope.requestId,
+  };
+}
+
+/**
+ * Runs a pure plan against the current state of `ids` in one store transaction, then
+ * publishes what was written on the change feed. All writes go through here.
+ */
+export async function commit<T>(
+  deps: BrokerDeps,
+  scope: RequestScope,
+  ids: string[],
+  plan: (current: Map<string, Entity>) => Plan<T>,
+): Promise<T> {
+  let writes: EntityWrite[] = [];
+  const result = await deps.store.modify(scope.tenant, ids, (current) => {
+    const p = plan(current);
+    writes = p.writes;
+    return p;
+  });
+  if (writes.length > 0) deps.feed.publish(writes.map((w) => toChange(w, scope)));
+  return result;
+}
+
+/** Reads of an unknown tenant answer NonexistentTenant (clause 4.14), not an empty result. */
+export async function assertTenantExists(deps: BrokerDeps, scope: RequestScope): Promise<void> {
+  if (scope.tenant !== '' && !(await deps.store.hasTenant(scope.tenant))) {
+    throw new NgsiError('NonexistentTenant', `Tenant '${scope.tenant}' does not exist`);
+  }
+}
+
+export function assertEntityId(id: string): void {
+  if (!isUri(id)) throw new NgsiError('BadRequestData', `Entity id '${id}' is not a valid URI`);
+}
+
+export async function entityNotFound(deps: BrokerDeps, scope: RequestScope, id: string): Promise<NgsiError> {
+  await assertTenantExists(deps, scope);
+  return new NgsiError('ResourceNotFound', `Entity ${id} not found`);
+}

@@ -1,0 +1,92 @@
+/**
+ * Query use cases (clause 5.7.2 query entities, 5.6.21 purge, 4.5.23 linked entities).
+ * Filters arrive as the one query AST, already expanded with the request's @context.
+ */
+import type { Entity } from '../ngsi/entity';
+import { NgsiError } from '../ngsi/errors';
+import type { EntityFilter } from '../ngsi/query/ast';
+import type { Page, QueryResult } from '../store/port';
+import { assertTenantExists, commit, type BrokerDeps } from './deps';
+import type { RequestScope } from './scope';
+
+/** Clause 6.4.3.2: a query must select something (Orion-LD: "too broad query"). */
+export function assertSelective(filter: EntityFilter): void {
+  if (!filter.ids && !filter.idPattern && !filter.type && !filter.attrs && !filter.q && !filter.geoQ && !filter.scopeQ) {
+    throw new NgsiError(
+      'BadRequestData',
+      'Too broad query: give at least one of id, idPattern, type, attrs, q, geoQ or scopeQ',
+    );
+  }
+}
+
+const PURGE_CHUNK = 1000;
+
+export class QueryService {
+  constructor(private readonly deps: BrokerDeps) {}
+
+  async query(scope: RequestScope, filter: EntityFilter, page: Page): Promise<QueryResult> {
+    assertSelective(filter);
+    if (page.limit > this.deps.limits.maxLimit) {
+      throw new NgsiError('TooManyResults', `limit ${page.limit} exceeds the maximum of ${this.deps.limits.maxLimit}`);
+    }
+    await assertTenantExists(this.deps, scope);
+    return this.deps.store.queryEntities(scope.tenant, filter, page);
+  }
+
+  /**
+   * Entities reachable from `roots` through Relationship / ListRelationship objects, up to
+   * `joinLevel` hops (join=flat|inline). Each hop is one store query for all new ids.
+   */
+  async linked(scope: RequestScope, roots: Entity[], joinLevel: number): Promise<Map<string, Entity>> {
+    const found = new Map<string, Entity>();
+    const seen = new Set(roots.map((e) => e.id));
+    let frontier = roots;
+    for (let level = 0; level < joinLevel && frontier.length > 0; level++) {
+      const targets = new Set<string>();
+      for (const e of frontier) for (const id of relationshipTargets(e)) if (!seen.has(id)) targets.add(id);
+      if (targets.size === 0) break;
+      for (const id of targets) seen.add(id);
+      const ids = [...targets];
+      const { entities } = await this.deps.store.queryEntities(scope.tenant, { ids }, { limit: ids.length, offset: 0, count: false });
+      for (const e of entities) found.set(e.id, e);
+      frontier = entities;
+    }
+    return found;
+  }
+
+  /** DELETE /entities?type=...: deletes every match, in chunks, and publishes each deletion. */
+  async purge(scope: RequestScope, filter: EntityFilter): Promise<number> {
+    assertSelective(filter);
+    await assertTenantExists(this.deps, scope);
+    let deleted = 0;
+    for (;;) {
+      const { entities } = await this.deps.store.queryEntities(scope.tenant, filter, { limit: PURGE_CHUNK, offset: 0, count: false });
+      if (entities.length === 0) return deleted;
+      const ids = entities.map((e) => e.id);
+      deleted += await commit(this.deps, scope, ids, (current) => {
+        const writes = ids.flatMap((id) => {
+          const previous = current.get(id);
+          return previous ? [{ op: 'delete' as const, id, previous }] : [];
+        });
+        return { writes, result: writes.length };
+      });
+      if (entities.length < PURGE_CHUNK) return deleted;
+    }
+  }
+}
+
+/** Ids an entity points at through its top-level relationships. */
+export function relationshipTargets(e: Entity): string[] {
+  const out: string[] = [];
+  for (const instances of Object.values(e.attrs)) {
+    for (const a of instances) {
+      if (a.type === 'Relationship' && a.object !== undefined) {
+        if (Array.isArray(a.object)) out.push(...a.object);
+        else out.push(a.object);
+      } else if (a.type === 'ListRelationship' && a.objectList) {
+        out.push(...a.objectList);
+      }
+    }
+  }
+  return out;
+}

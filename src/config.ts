@@ -1,0 +1,101 @@
+/**
+ * One typed configuration object, from command-line flags and WEFT_* environment variables
+ * (flags win). Every option is listed in OPTIONS so the README's reference and `--help`
+ * come from one table.
+ */
+export interface Config {
+  host: string;
+  port: number;
+  /** Where the embedded store keeps its files. */
+  dataDir: string;
+  /** Ephemeral in-memory store (nothing written to dataDir). */
+  memory: boolean;
+  /** Public base URL (for Location headers and hosted @context URLs); defaults to http://host:port. */
+  publicUrl: string | undefined;
+  /** Largest accepted request body, bytes (larger: 413). */
+  maxBodyBytes: number;
+  /** Default and maximum page size of queries (clause 5.5.9 / 6.3.10: default 20). */
+  defaultLimit: number;
+  maxLimit: number;
+  /** Remote @context fetching. */
+  contextFetchTimeoutMs: number;
+  maxContextBytes: number;
+  contextCacheSize: number;
+  /** Largest number of entities one batch request may carry. */
+  maxBatchEntities: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+interface OptionSpec {
+  key: keyof Config;
+  flag: string;
+  env: string;
+  kind: 'string' | 'int' | 'bool';
+  default: Config[keyof Config];
+  help: string;
+}
+
+export const OPTIONS: OptionSpec[] = [
+  { key: 'host', flag: '--host', env: 'WEFT_HOST', kind: 'string', default: '127.0.0.1', help: 'address to listen on' },
+  { key: 'port', flag: '--port', env: 'WEFT_PORT', kind: 'int', default: 1026, help: 'HTTP port of the NGSI-LD API' },
+  { key: 'dataDir', flag: '--data-dir', env: 'WEFT_DATA_DIR', kind: 'string', default: './data', help: 'directory of the embedded SQLite store' },
+  { key: 'memory', flag: '--memory', env: 'WEFT_MEMORY', kind: 'bool', default: false, help: 'ephemeral in-memory store (nothing is persisted)' },
+  { key: 'publicUrl', flag: '--public-url', env: 'WEFT_PUBLIC_URL', kind: 'string', default: undefined, help: 'base URL clients reach Weft at (default http://HOST:PORT)' },
+  { key: 'maxBodyBytes', flag: '--max-body-bytes', env: 'WEFT_MAX_BODY_BYTES', kind: 'int', default: 2 * 1024 * 1024, help: 'largest request body accepted; larger gets 413' },
+  { key: 'defaultLimit', flag: '--default-limit', env: 'WEFT_DEFAULT_LIMIT', kind: 'int', default: 20, help: 'page size when a query gives no limit' },
+  { key: 'maxLimit', flag: '--max-limit', env: 'WEFT_MAX_LIMIT', kind: 'int', default: 1000, help: 'largest limit a query may ask for (larger: TooManyResults)' },
+  { key: 'contextFetchTimeoutMs', flag: '--context-timeout-ms', env: 'WEFT_CONTEXT_TIMEOUT_MS', kind: 'int', default: 5000, help: 'time-out for fetching a remote @context' },
+  { key: 'maxContextBytes', flag: '--max-context-bytes', env: 'WEFT_MAX_CONTEXT_BYTES', kind: 'int', default: 1024 * 1024, help: 'largest remote @context document accepted' },
+  { key: 'contextCacheSize', flag: '--context-cache-size', env: 'WEFT_CONTEXT_CACHE_SIZE', kind: 'int', default: 500, help: 'compiled @contexts kept in memory' },
+  { key: 'maxBatchEntities', flag: '--max-batch', env: 'WEFT_MAX_BATCH', kind: 'int', default: 10000, help: 'largest number of entities in one batch operation' },
+  { key: 'logLevel', flag: '--log-level', env: 'WEFT_LOG_LEVEL', kind: 'string', default: 'info', help: 'fatal, error, warn, info, debug, trace or silent' },
+];
+
+export function defaultConfig(): Config {
+  const c: Record<string, unknown> = {};
+  for (const o of OPTIONS) c[o.key] = o.default;
+  return c as unknown as Config;
+}
+
+function convert(o: OptionSpec, raw: string): Config[keyof Config] {
+  if (o.kind === 'int') {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`${o.flag} / ${o.env}: expected a non-negative integer, got "${raw}"`);
+    return n;
+  }
+  if (o.kind === 'bool') {
+    if (['1', 'true', 'yes', 'on', ''].includes(raw.toLowerCase())) return true;
+    if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false;
+    throw new Error(`${o.flag} / ${o.env}: expected true or false, got "${raw}"`);
+  }
+  return raw;
+}
+
+/** Config from flags (`--port 1027`, `--memory`, `--port=1027`) over WEFT_* env over defaults. */
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
+  const c = defaultConfig() as unknown as Record<string, unknown>;
+  for (const o of OPTIONS) {
+    const v = env[o.env];
+    if (v !== undefined) c[o.key] = convert(o, v);
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split(/=(.*)/s, 2);
+    const o = OPTIONS.find((x) => x.flag === flag);
+    if (!o) throw new Error(`unknown option ${flag} (see --help)`);
+    if (o.kind === 'bool' && inline === undefined) c[o.key] = true;
+    else {
+      const raw = inline ?? argv[++i];
+      if (raw === undefined) throw new Error(`${flag} needs a value`);
+      c[o.key] = convert(o, raw);
+    }
+  }
+  const cfg = c as unknown as Config;
+  if (cfg.maxLimit < 1 || cfg.defaultLimit < 1 || cfg.defaultLimit > cfg.maxLimit) {
+    throw new Error('limits: need 1 <= default-limit <= max-limit');
+  }
+  return cfg;
+}
+
+export function helpText(): string {
+  return OPTIONS.map((o) => `  ${o.flag.padEnd(22)} ${o.env.padEnd(26)} ${o.help} (default: ${String(o.default)})`).join('\n');
+}

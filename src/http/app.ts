@@ -1,0 +1,54 @@
+/**
+ * The express application: body limits, the NGSI-LD routers, and the error mapping.
+ * No business logic here (ARCHITECTURE.md): routers parse, call the broker, render.
+ */
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { NgsiError } from '../ngsi/errors';
+import type { HttpDeps } from './deps';
+import { sendProblem } from './problem';
+import { attributesRouter } from './routes/attributes';
+import { batchRouter } from './routes/batch';
+import { contextsRouter } from './routes/contexts';
+import { discoveryRouter } from './routes/discovery';
+import { entitiesRouter } from './routes/entities';
+
+export const API_PREFIX = '/ngsi-ld/v1';
+
+/** raw-body's errors -> NGSI-LD problems (413 for oversized bodies). */
+function bodyErrors(err: unknown, _req: Request, res: Response, next: NextFunction): void {
+  const e = err as { type?: string; status?: number; message?: string };
+  if (e && e.type === 'entity.too.large') {
+    return sendProblem(res, new NgsiError('PayloadTooLarge', `The body exceeds the limit of ${String((e as { limit?: number }).limit)} bytes`));
+  }
+  if (e && typeof e.status === 'number' && e.status < 500) {
+    return sendProblem(res, new NgsiError('InvalidRequest', `Unreadable body: ${e.message ?? 'unknown reason'}`));
+  }
+  next(err);
+}
+
+export function createApp(deps: HttpDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.set('query parser', 'simple');
+
+  const api = express.Router();
+  // Bodies are read raw and parsed by http/request.ts so that JSON errors, media types
+  // and the @context rules all yield NGSI-LD ProblemDetails.
+  api.use(express.raw({ type: () => true, limit: deps.limits.maxBodyBytes }));
+  api.use(bodyErrors);
+  api.use(entitiesRouter(deps));
+  api.use(attributesRouter(deps));
+  api.use(batchRouter(deps));
+  api.use(discoveryRouter(deps));
+  api.use(contextsRouter(deps));
+  app.use(API_PREFIX, api);
+
+  app.use((req: Request, res: Response) => {
+    sendProblem(res, new NgsiError('ResourceNotFound', `No resource at ${req.method} ${req.path}`));
+  });
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    sendProblem(res, err);
+  });
+  return app;
+}

@@ -1,0 +1,17 @@
+import type { AttributeService } from '../broker/attributes';
+import type { BatchService } from '../broker/batch';
+import type { DiscoveryService } from '../broker/discovery';
+import type { EntityService } from '../broker/entities';
+import type { QueryService } from '../broker/query';
+import type { ContextManager } from '../ngsi/jsonld/manager';
+
+/** The use cases the routers call (STYLE.md 5: createRouter(deps)). */
+export interface HttpDeps {
+  entities: EntityService;
+  attributes: AttributeService;
+  query: QueryService;
+  batch: BatchService;
+  discovery: DiscoveryService;
+  contexts: ContextManager;
+  limits: { defaultLimit: number; maxBodyBytes: number };
+}

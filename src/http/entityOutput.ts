@@ -1,0 +1,40 @@
+/**
+ * Renders entities for a response: representation, projection, GeoJSON and linked
+ * entities (join=flat adds them to the list, join=inline nests them; clause 4.5.23).
+ */
+import type { Entity } from '../ngsi/entity';
+import type { CompiledContext } from '../ngsi/jsonld/context';
+import { renderEntity, renderGeoJsonCollection, renderGeoJsonFeature, type RenderOptions } from '../ngsi/render';
+import type { View } from './params/entityQuery';
+import { GEO_JSON, type ResponseType } from './media';
+
+function inlineMap(linked: Map<string, Entity>, ctx: CompiledContext, o: RenderOptions): Map<string, Record<string, unknown>> {
+  const inline = new Map<string, Record<string, unknown>>();
+  // Deepest first (linked holds level 1 before level 2), so nested targets are ready.
+  const deepestFirst = [...linked.values()].reverse();
+  for (const e of deepestFirst) inline.set(e.id, renderEntity(e, ctx, { ...o, inline }));
+  return inline;
+}
+
+export function renderOne(e: Entity, linked: Map<string, Entity>, view: View, ctx: CompiledContext, type: ResponseType): object | object[] {
+  return renderMany([e], linked, view, ctx, type, true);
+}
+
+export function renderMany(
+  entities: Entity[],
+  linked: Map<string, Entity>,
+  view: View,
+  ctx: CompiledContext,
+  type: ResponseType,
+  single = false,
+): object | object[] {
+  const o: RenderOptions = { ...view.render };
+  if (view.join?.mode === 'inline' && linked.size > 0) o.inline = inlineMap(linked, ctx, view.render);
+  const all = view.join?.mode === 'flat' ? [...entities, ...linked.values()] : entities;
+  if (type === GEO_JSON) {
+    const geo = { ...o, geometryProperty: view.geometryProperty };
+    return single && all.length === 1 ? renderGeoJsonFeature(all[0], ctx, geo) : renderGeoJsonCollection(all, ctx, geo);
+  }
+  const rendered = all.map((e) => renderEntity(e, ctx, o));
+  return single && all.length === 1 ? rendered[0] : rendered;
+}

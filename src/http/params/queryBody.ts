@@ -1,0 +1,112 @@
+/**
+ * The Query data type of POST /entityOperations/query (clause 5.2.23) -> the query AST.
+ */
+import { NgsiError } from '../../ngsi/errors';
+import type { CompiledContext } from '../../ngsi/jsonld/context';
+import type { EntityFilter, TypeExpr } from '../../ngsi/query/ast';
+import { parseGeoQuery } from '../../ngsi/query/geoQuery';
+import { parseQ } from '../../ngsi/query/q';
+import { parseScopeQ } from '../../ngsi/query/scopeQuery';
+import { parseTypeExpr } from '../../ngsi/query/typeExpr';
+import { isUri } from '../../ngsi/uri';
+
+interface Selector {
+  id?: string;
+  idPattern?: string;
+  type?: TypeExpr;
+}
+
+const KNOWN = new Set(['type', 'entities', 'attrs', 'q', 'geoQ', 'scopeQ', 'lang', '@context', 'csf', 'temporalQ']);
+
+function optionalString(o: Record<string, unknown>, name: string, where: string): string | undefined {
+  const v = o[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') throw new NgsiError('BadRequestData', `${where}.${name} must be a string`);
+  return v;
+}
+
+function parseSelector(raw: unknown, i: number, expand: (t: string) => string): Selector {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new NgsiError('BadRequestData', `entities[${i}] must be an object`);
+  }
+  const o = raw as Record<string, unknown>;
+  const where = `entities[${i}]`;
+  const id = optionalString(o, 'id', where);
+  if (id !== undefined && !isUri(id)) throw new NgsiError('BadRequestData', `${where}.id is not a valid URI`);
+  const idPattern = optionalString(o, 'idPattern', where);
+  if (idPattern !== undefined) {
+    try {
+      new RegExp(idPattern);
+    } catch {
+      throw new NgsiError('BadRequestData', `${where}.idPattern is not a valid regular expression`);
+    }
+  }
+  const type = optionalString(o, 'type', where);
+  return { id, idPattern, type: type === undefined ? undefined : parseTypeExpr(type, expand) };
+}
+
+/**
+ * Several selectors are OR-ed (clause 5.2.23). The AST holds one selector, so lists are
+ * folded where that is exact: same type (or none) with ids and/or types alone.
+ */
+function foldSelectors(selectors: Selector[], filter: EntityFilter): void {
+  if (selectors.length === 1) {
+    const [s] = selectors;
+    if (s.id) filter.ids = [s.id];
+    if (s.idPattern) filter.idPattern = s.idPattern;
+    if (s.type) filter.type = s.type;
+    return;
+  }
+  if (selectors.every((s) => !s.id && !s.idPattern && s.type)) {
+    filter.type = { kind: 'or', items: selectors.map((s) => s.type as TypeExpr) };
+    return;
+  }
+  const typeKey = JSON.stringify(selectors[0].type);
+  if (selectors.every((s) => s.id && !s.idPattern && JSON.stringify(s.type) === typeKey)) {
+    filter.ids = selectors.map((s) => s.id as string);
+    if (selectors[0].type) filter.type = selectors[0].type;
+    return;
+  }
+  throw new NgsiError('OperationNotSupported', 'Several entity selectors mixing ids, idPatterns and different types are not supported yet');
+}
+
+export function parseQueryBody(doc: unknown, ctx: CompiledContext): { filter: EntityFilter; attrs?: string[]; lang?: string } {
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new NgsiError('BadRequestData', 'The query must be a JSON object');
+  const o = doc as Record<string, unknown>;
+  for (const k of Object.keys(o)) if (!KNOWN.has(k)) throw new NgsiError('BadRequestData', `Unknown member '${k}' in Query`);
+  if (o.type !== 'Query') throw new NgsiError('BadRequestData', "A Query needs \"type\": \"Query\"");
+  if (o.temporalQ !== undefined) throw new NgsiError('OperationNotSupported', 'temporalQ belongs to the temporal API');
+  const expand = (t: string): string => ctx.expandTerm(t);
+  const filter: EntityFilter = {};
+  if (o.entities !== undefined) {
+    if (!Array.isArray(o.entities) || o.entities.length === 0) throw new NgsiError('BadRequestData', 'entities must be a non-empty array');
+    foldSelectors(o.entities.map((s, i) => parseSelector(s, i, expand)), filter);
+  }
+  let attrs: string[] | undefined;
+  if (o.attrs !== undefined) {
+    if (!Array.isArray(o.attrs) || o.attrs.some((a) => typeof a !== 'string')) throw new NgsiError('BadRequestData', 'attrs must be an array of strings');
+    attrs = (o.attrs as string[]).map(expand);
+    filter.attrs = attrs;
+  }
+  const q = optionalString(o, 'q', 'Query');
+  if (q !== undefined) filter.q = parseQ(q, expand);
+  if (o.geoQ !== undefined) {
+    if (typeof o.geoQ !== 'object' || o.geoQ === null) throw new NgsiError('BadRequestData', 'geoQ must be an object');
+    const g = o.geoQ as Record<string, unknown>;
+    const geoQ = parseGeoQuery(
+      {
+        georel: optionalString(g, 'georel', 'geoQ'),
+        geometry: optionalString(g, 'geometry', 'geoQ'),
+        coordinates: typeof g.coordinates === 'string' ? g.coordinates : g.coordinates,
+        geoproperty: optionalString(g, 'geoproperty', 'geoQ'),
+      },
+      expand,
+    );
+    if (!geoQ) throw new NgsiError('BadRequestData', 'geoQ needs georel, geometry and coordinates');
+    filter.geoQ = geoQ;
+  }
+  const scopeQ = optionalString(o, 'scopeQ', 'Query');
+  if (scopeQ !== undefined) filter.scopeQ = parseScopeQ(scopeQ);
+  const lang = optionalString(o, 'lang', 'Query');
+  return { filter, attrs, lang };
+}

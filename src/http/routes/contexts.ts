@@ -1,0 +1,57 @@
+/**
+ * /ngsi-ld/v1/jsonldContexts (clause 6.30 - 6.31; @context management, clause 5.13).
+ */
+import { Router } from 'express';
+import { NgsiError } from '../../ngsi/errors';
+import type { HttpDeps } from '../deps';
+import { handle, methodNotAllowed, param } from '../handle';
+import { checkParams, str, type Query } from '../params/allowed';
+import { parseBoolean } from '../params/options';
+import { readJsonBody } from '../request';
+import { sendNoContent, sendPlain } from '../respond';
+
+const KINDS = new Set(['Hosted', 'Cached', 'ImplicitlyCreated']);
+
+export function contextsRouter(deps: HttpDeps): Router {
+  const r = Router();
+
+  r.post('/jsonldContexts', handle(async (req, res) => {
+    checkParams(req.query as Query, new Set());
+    const body = readJsonBody(req);
+    const stored = await deps.contexts.addHosted(body.doc);
+    res.setHeader('Location', `/ngsi-ld/v1/jsonldContexts/${encodeURIComponent(stored.id)}`);
+    res.statusCode = 201;
+    res.end();
+  }));
+
+  r.get('/jsonldContexts', handle(async (req, res) => {
+    const query = req.query as Query;
+    checkParams(query, new Set(['details', 'kind']));
+    const kind = str(query, 'kind');
+    if (kind !== undefined && !KINDS.has(kind)) throw new NgsiError('BadRequestData', `kind must be Hosted, Cached or ImplicitlyCreated`);
+    sendPlain(res, 200, await deps.contexts.list({ kind, details: parseBoolean(query, 'details') }));
+  }));
+  r.all('/jsonldContexts', methodNotAllowed('GET, POST'));
+
+  r.get('/jsonldContexts/:contextId', handle(async (req, res) => {
+    const query = req.query as Query;
+    checkParams(query, new Set(['details']));
+    const out = await deps.contexts.get(param(req, 'contextId'), parseBoolean(query, 'details'));
+    // A context document is itself JSON-LD (clause 6.31.3.1).
+    const text = JSON.stringify(out);
+    res.statusCode = 200;
+    res.setHeader('Content-Type', parseBoolean(query, 'details') ? 'application/json' : 'application/ld+json');
+    res.setHeader('Content-Length', Buffer.byteLength(text));
+    res.end(text);
+  }));
+
+  r.delete('/jsonldContexts/:contextId', handle(async (req, res) => {
+    const query = req.query as Query;
+    checkParams(query, new Set(['reload']));
+    await deps.contexts.delete(param(req, 'contextId'), { reload: parseBoolean(query, 'reload') });
+    sendNoContent(res);
+  }));
+  r.all('/jsonldContexts/:contextId', methodNotAllowed('GET, DELETE'));
+
+  return r;
+}
