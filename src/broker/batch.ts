@@ -68,11 +68,8 @@ export class BatchService {
       return (current) => {
         if (!current) throw new NgsiError('ResourceNotFound', `Entity ${fragment.id} not found`);
         const attrs = Object.fromEntries(Object.entries(fragment.attrs).filter(([, v]) => v !== null)) as Record<string, NonNullable<EntityFragment['attrs'][string]>>;
-        const { entity, notUpdated } = appendAttributes(current, attrs, { noOverwrite, now });
-        if (notUpdated.length > 0 && !noOverwrite) {
-          throw new NgsiError('BadRequestData', notUpdated.map((n) => `${n.attributeName}: ${n.reason}`).join('; '));
-        }
-        return entity;
+        // With noOverwrite, attributes that exist are kept; the entity still succeeds (clause 5.6.9).
+        return appendAttributes(current, attrs, { noOverwrite, now }).entity;
       };
     });
   }
