@@ -22,12 +22,20 @@ export interface AttrPath {
 
 export type QValue =
   | { kind: 'number'; value: number }
-  | { kind: 'string'; value: string }
+  /**
+   * `expanded`: the value expanded against the @context when it reads as a term or compact
+   * IRI and expansion changes it; VocabProperty values are stored expanded (clause 4.9:
+   * "the target value shall be expanded according to the @context"), so they compare with it.
+   */
+  | { kind: 'string'; value: string; expanded?: Iri }
   | { kind: 'boolean'; value: boolean }
-  /** ISO 8601 date-time, date or time, unquoted in q; `epochMs` pre-parsed for date-time/date. */
+  /**
+   * ISO 8601 date-time, date or time, unquoted in q; `epochMs` pre-parsed: epoch milliseconds
+   * for a date-time/date, milliseconds since midnight UTC for a time (ngsi/query/temporal).
+   */
   | { kind: 'dateTime'; value: string; epochMs: number }
-  /** An unquoted URI (typically a Relationship object). */
-  | { kind: 'uri'; value: string }
+  /** An unquoted URI (typically a Relationship object); `expanded` as for strings. */
+  | { kind: 'uri'; value: string; expanded?: Iri }
   | { kind: 'range'; from: QValue; to: QValue }
   | { kind: 'list'; items: QValue[] };
 
