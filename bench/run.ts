@@ -1,0 +1,412 @@
+/**
+ * `npm run bench`: one run that measures Weft's HTTP throughput on this machine and prints
+ * a markdown table against the targets (method: BENCHMARKS.md).
+ *
+ * Servers run as child processes (the express ceiling app, then Weft built into dist/),
+ * with NODE_ENV=production; the load generator (autocannon) runs in this process. On a
+ * 2-core machine that gives the server one core and the load generator the other, which is
+ * fairer than sharing one event loop between them.
+ *
+ * Environment:
+ *   BENCH_SECONDS            duration of each measured run (default 10)
+ *   BENCH_WARMUP             seconds of unmeasured warm-up before read/query runs (default 2)
+ *   BENCH_ENTITIES           entities preloaded for reads and queries (default 100000)
+ *   BENCH_CONNECTIONS        connections for ceiling, creates and reads (default 50)
+ *   BENCH_QUERY_CONNECTIONS  connections for the query run (default 10)
+ *   BENCH_BATCH_CONNECTIONS  connections for batch upserts (default 2)
+ *   BENCH_SERVER             `dist` (default: npm run build, then node dist/main.js), `tsx`
+ *                            (node --import tsx src/main.ts, no build step), or the path of
+ *                            another script taking the same `start --port --data-dir` (to test
+ *                            this harness against a stub)
+ */
+import autocannon from 'autocannon';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..');
+const env = (name: string, dflt: number): number => {
+  const v = process.env[name];
+  const n = v === undefined || v === '' ? dflt : Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${name}: expected a number, got "${v}"`);
+  return n;
+};
+const SECONDS = env('BENCH_SECONDS', 10);
+const WARMUP = env('BENCH_WARMUP', 2);
+const ENTITIES = env('BENCH_ENTITIES', 100_000);
+const CONNS = env('BENCH_CONNECTIONS', 50);
+const QUERY_CONNS = env('BENCH_QUERY_CONNECTIONS', 10);
+const BATCH_CONNS = env('BENCH_BATCH_CONNECTIONS', 2);
+const BATCH = 1000;
+const SERVER_MODE = process.env.BENCH_SERVER ?? 'dist';
+const API = '/ngsi-ld/v1';
+const JSON_HEADERS = { 'content-type': 'application/json' };
+const QUERY = `type=Sensor&q=${encodeURIComponent('temperature>20')}&limit=20`;
+
+const log = (msg: string): void => {
+  process.stderr.write(`[bench] ${msg}\n`);
+};
+
+// ---------------------------------------------------------------- data
+
+/** Deterministic pseudo-random numbers, so two runs load the same data. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const sensorId = (i: number): string => `urn:ngsi-ld:Sensor:${String(i).padStart(6, '0')}`;
+
+/** A typical IoT entity: 4 attributes, one with observedAt/unitCode, one GeoProperty, one Relationship. */
+function sensor(id: string, type: string, r: () => number): Record<string, unknown> {
+  return {
+    id,
+    type,
+    temperature: { type: 'Property', value: Math.round(r() * 400) / 10, unitCode: 'CEL', observedAt: '2025-01-01T12:00:00Z' },
+    humidity: { type: 'Property', value: Math.round(r() * 100) },
+    location: { type: 'GeoProperty', value: { type: 'Point', coordinates: [2 + r(), 48 + r()] } },
+    isIn: { type: 'Relationship', object: `urn:ngsi-ld:Room:${Math.floor(r() * 500)}` },
+  };
+}
+
+function batchBody(first: number, count: number, r: () => number): string {
+  const out: Record<string, unknown>[] = [];
+  for (let i = first; i < first + count; i++) out.push(sensor(sensorId(i), 'Sensor', r));
+  return JSON.stringify(out);
+}
+
+// ---------------------------------------------------------------- processes
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.unref();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+interface Child {
+  url: string;
+  proc: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts a server child, waits until `probe` answers over HTTP. */
+async function startChild(args: string[], port: number, probe: string, extraEnv: Record<string, string>): Promise<Child> {
+  const proc = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...process.env, NODE_ENV: 'production', ...extraEnv },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  proc.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
+  let exited: number | null | undefined;
+  proc.on('exit', (code) => {
+    exited = code;
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (exited !== undefined) throw new Error(`server ${args.join(' ')} exited with ${exited}:\n${stderr}`);
+    if (Date.now() > deadline) {
+      proc.kill('SIGKILL');
+      throw new Error(`server ${args.join(' ')} did not answer within 60 s:\n${stderr}`);
+    }
+    try {
+      const res = await fetch(url + probe);
+      await res.arrayBuffer();
+      if (res.status < 500) break;
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const stop = (): Promise<void> =>
+    new Promise((resolve) => {
+      if (exited !== undefined) return resolve();
+      const t = setTimeout(() => proc.kill('SIGKILL'), 5000);
+      proc.once('exit', () => {
+        clearTimeout(t);
+        resolve();
+      });
+      proc.kill('SIGTERM');
+    });
+  return { url, proc, stop };
+}
+
+async function startCeiling(): Promise<Child> {
+  const port = await freePort();
+  return startChild(['--import', 'tsx', 'bench/http-ceiling.ts'], port, '/', { PORT: String(port) });
+}
+
+function buildWeft(): void {
+  if (SERVER_MODE !== 'dist') return;
+  log('building (npm run build) ...');
+  const r = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('npm run build failed (set BENCH_SERVER=tsx to run from src/)');
+  if (!existsSync(join(ROOT, 'dist', 'main.js'))) throw new Error('dist/main.js missing after npm run build');
+}
+
+async function startWeft(dataDir: string): Promise<Child> {
+  const port = await freePort();
+  const entry =
+    SERVER_MODE === 'dist' ? ['dist/main.js'] : ['--import', 'tsx', SERVER_MODE === 'tsx' ? 'src/main.ts' : SERVER_MODE];
+  return startChild([...entry, 'start', '--port', String(port), '--data-dir', dataDir], port, `${API}/types`, {
+    WEFT_LOG_LEVEL: 'silent',
+  });
+}
+
+// ---------------------------------------------------------------- measuring
+
+interface Run {
+  ok: number; // responses with the expected status
+  other: number; // any other response or error
+  perSec: number; // ok responses per second
+  p50: number;
+  p99: number;
+}
+
+async function load(opts: autocannon.Options, expect: number, seconds: number): Promise<Run> {
+  const r = await autocannon({ timeout: 60, ...opts, duration: seconds });
+  const ok = r.statusCodeStats[String(expect)]?.count ?? 0;
+  const total = Object.values(r.statusCodeStats).reduce((a, s) => a + Number(s.count), 0);
+  const other = total - Number(ok) + r.errors;
+  if (other > 0) {
+    const codes = Object.entries(r.statusCodeStats).map(([c, s]) => `${c}: ${s.count}`).join(', ');
+    log(`  ${opts.title}: ${other} unexpected responses/errors (${codes}; errors ${r.errors}, timeouts ${r.timeouts})`);
+  }
+  return { ok: Number(ok), other, perSec: Number(ok) / r.duration, p50: r.latency.p50, p99: r.latency.p99 };
+}
+
+async function warm(opts: autocannon.Options): Promise<void> {
+  if (WARMUP > 0) await autocannon({ timeout: 60, ...opts, duration: WARMUP });
+}
+
+/** Sends one request and checks its status: a broken endpoint should fail loudly, not measure 404s. */
+async function check(url: string, init: RequestInit, expect: number[], what: string): Promise<string> {
+  const res = await fetch(url, init);
+  const text = await res.text();
+  if (!expect.includes(res.status)) throw new Error(`${what}: expected ${expect.join('/')}, got ${res.status}: ${text.slice(0, 500)}`);
+  return text;
+}
+
+/** Loads ENTITIES sensors with upsert batches of 1000, two requests in flight; returns entities/s. */
+async function preload(base: string): Promise<number> {
+  const r = rng(42);
+  const batches = Math.ceil(ENTITIES / BATCH);
+  let next = 0;
+  const t0 = performance.now();
+  const worker = async (): Promise<void> => {
+    while (next < batches) {
+      const b = next++;
+      const body = batchBody(b * BATCH, Math.min(BATCH, ENTITIES - b * BATCH), r);
+      await check(`${base}${API}/entityOperations/upsert`, { method: 'POST', headers: JSON_HEADERS, body }, [201, 204], `preload batch ${b}`);
+    }
+  };
+  await Promise.all([worker(), worker()]);
+  return ENTITIES / ((performance.now() - t0) / 1000);
+}
+
+// ---------------------------------------------------------------- report
+
+interface Row {
+  metric: string;
+  value: string;
+  target: string;
+  verdict: string;
+}
+
+const fmt = (n: number): string => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1));
+const verdict = (pass: boolean, run?: Run): string => (run && run.other > 0 ? 'ERRORS' : pass ? 'pass' : 'FAIL');
+/** Rows without a target: only say something when requests failed. */
+const info = (run: Run): string => (run.other > 0 ? 'ERRORS' : '-');
+
+function machine(): string {
+  const cpus = os.cpus();
+  return [
+    `- CPU: ${cpus[0]?.model ?? 'unknown'} (${cpus.length} cores)`,
+    `- memory: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    `- OS: ${os.type()} ${os.release()} (${os.arch()})`,
+    `- Node ${process.version}, server mode: ${SERVER_MODE}, NODE_ENV=production`,
+    `- runs: ${SECONDS} s each (+${WARMUP} s warm-up for reads/queries), ${ENTITIES.toLocaleString('en-US')} preloaded entities, ` +
+      `connections: ${CONNS} (ceiling, creates, reads), ${QUERY_CONNS} (queries), ${BATCH_CONNS} (batch upsert)`,
+  ].join('\n');
+}
+
+// ---------------------------------------------------------------- main
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const rows: Row[] = [];
+
+  // (a) the express ceiling
+  log('(a) express hello-world ceiling ...');
+  const ceilingServer = await startCeiling();
+  let ceiling: Run;
+  try {
+    const opts = { url: ceilingServer.url + '/', connections: CONNS, title: 'ceiling' };
+    await warm(opts);
+    ceiling = await load(opts, 200, SECONDS);
+  } finally {
+    await ceilingServer.stop();
+  }
+  rows.push({ metric: 'express 5 hello-world JSON (ceiling), req/s', value: fmt(ceiling.perSec), target: '-', verdict: info(ceiling) });
+
+  if (process.env.BENCH_ONLY_CEILING) return report(rows, started);
+
+  buildWeft();
+  const dataDir = mkdtempSync(join(os.tmpdir(), 'weft-bench-'));
+  let weft: Child | undefined;
+  try {
+    weft = await startWeft(dataDir);
+    const base = weft.url;
+
+    // Sanity: the endpoints measured answer what they should before we time them.
+    const r0 = rng(7);
+    await check(`${base}${API}/entities`, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(sensor('urn:ngsi-ld:Device:probe', 'Device', r0)) }, [201], 'create');
+    await check(`${base}${API}/entities/urn:ngsi-ld:Device:probe`, {}, [200], 'point read');
+
+    // (b) single creates, unique ids
+    log('(b) single entity creates ...');
+    let n = 0;
+    const rc = rng(1);
+    const creates = await load(
+      {
+        url: base,
+        connections: CONNS,
+        title: 'creates',
+        requests: [
+          {
+            method: 'POST',
+            path: `${API}/entities`,
+            headers: JSON_HEADERS,
+            setupRequest: (req) => {
+              req.body = JSON.stringify(sensor(`urn:ngsi-ld:Device:c${n++}`, 'Device', rc));
+              return req;
+            },
+          },
+        ],
+      },
+      201,
+      SECONDS,
+    );
+    rows.push({ metric: 'single entity creates/s (POST /entities)', value: fmt(creates.perSec), target: '-', verdict: info(creates) });
+
+    // preload for reads and queries; doubles as the first batch figure (upserts that insert)
+    log(`preloading ${ENTITIES.toLocaleString('en-US')} entities (upsert batches of ${BATCH}) ...`);
+    const preloadRate = await preload(base);
+    rows.push({ metric: `batch upsert, inserting (preload of ${ENTITIES.toLocaleString('en-US')}), entities/s`, value: fmt(preloadRate), target: '>= 20,000', verdict: verdict(preloadRate >= 20_000) });
+
+    const sample = JSON.parse(await check(`${base}${API}/entities?${QUERY}&count=true`, {}, [200], 'query'));
+    if (!Array.isArray(sample) || sample.length !== Math.min(20, ENTITIES)) log(`  warning: the query returned ${Array.isArray(sample) ? sample.length : typeof sample} entities, expected 20`);
+
+    // (c) point reads of existing ids
+    log('(c) point reads ...');
+    const rr = rng(3);
+    const readOpts: autocannon.Options = {
+      url: base,
+      connections: CONNS,
+      title: 'reads',
+      requests: [
+        {
+          method: 'GET',
+          setupRequest: (req) => {
+            req.path = `${API}/entities/${sensorId(Math.floor(rr() * ENTITIES))}`;
+            return req;
+          },
+        },
+      ],
+    };
+    await warm(readOpts);
+    const reads = await load(readOpts, 200, SECONDS);
+    const readShare = reads.perSec / ceiling.perSec;
+    rows.push({
+      metric: 'point reads/s (GET /entities/{id})',
+      value: `${fmt(reads.perSec)} (${Math.round(readShare * 100)}% of ceiling)`,
+      target: '>= 50% of ceiling',
+      verdict: verdict(readShare >= 0.5, reads),
+    });
+
+    // (d) queries over the preloaded set
+    log('(d) queries ...');
+    const queryOpts: autocannon.Options = { url: `${base}${API}/entities?${QUERY}`, connections: QUERY_CONNS, title: 'queries' };
+    await warm(queryOpts);
+    const queries = await load(queryOpts, 200, SECONDS);
+    rows.push({ metric: `queries/s (${QUERY_CONNS} conns; type=Sensor&q=temperature>20&limit=20)`, value: fmt(queries.perSec), target: '-', verdict: info(queries) });
+    rows.push({ metric: `query latency p50 (${QUERY_CONNS} conns), ms`, value: fmt(queries.p50), target: '< 50 ms', verdict: verdict(queries.p50 < 50, queries) });
+    rows.push({ metric: `query latency p99 (${QUERY_CONNS} conns), ms`, value: fmt(queries.p99), target: '-', verdict: info(queries) });
+    const single = await load({ ...queryOpts, connections: 1, title: 'query-1conn' }, 200, Math.max(1, Math.round(SECONDS / 2)));
+    rows.push({ metric: 'query latency p50 / p99 (1 conn, no queueing), ms', value: `${fmt(single.p50)} / ${fmt(single.p99)}`, target: '-', verdict: info(single) });
+
+    // (e) batch upserts of existing entities (replace), 1000 per request
+    log('(e) batch upserts ...');
+    const rb = rng(5);
+    const bodies: string[] = [];
+    const windows = Math.max(1, Math.floor(ENTITIES / BATCH));
+    for (let i = 0; i < 8; i++) bodies.push(batchBody((i % windows) * BATCH, Math.min(BATCH, ENTITIES), rb));
+    let b = 0;
+    const upserts = await load(
+      {
+        url: base,
+        connections: BATCH_CONNS,
+        title: 'upserts',
+        requests: [
+          {
+            method: 'POST',
+            path: `${API}/entityOperations/upsert`,
+            headers: JSON_HEADERS,
+            setupRequest: (req) => {
+              req.body = bodies[b++ % bodies.length];
+              return req;
+            },
+          },
+        ],
+      },
+      204,
+      SECONDS,
+    );
+    const upsertRate = upserts.perSec * Math.min(BATCH, ENTITIES);
+    rows.push({ metric: `batch upsert, updating (${BATCH}/request), entities/s`, value: fmt(upsertRate), target: '>= 20,000', verdict: verdict(upsertRate >= 20_000, upserts) });
+  } finally {
+    await weft?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  report(rows, started);
+}
+
+function report(rows: Row[], started: number): void {
+  const lines = [
+    '',
+    `## Weft benchmark, ${new Date().toISOString()}`,
+    '',
+    machine(),
+    '',
+    '| metric | value | target | result |',
+    '|---|---|---|---|',
+    ...rows.map((r) => `| ${r.metric} | ${r.value} | ${r.target} | ${r.verdict} |`),
+    '',
+    `(whole run: ${Math.round((Date.now() - started) / 1000)} s)`,
+    '',
+  ];
+  process.stdout.write(lines.join('\n'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`[bench] failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exit(1);
+});
