@@ -14,7 +14,7 @@ import { parseTypeExpr } from '../../ngsi/query/typeExpr';
 import type { RenderOptions } from '../../ngsi/render';
 import { isUri } from '../../ngsi/uri';
 import { str, type Query } from './allowed';
-import { parseNonNegativeInt, parseOptions } from './options';
+import { VIEW_OPTIONS, parseNonNegativeInt, parseOptions } from './options';
 
 export const FILTER_PARAMS = ['id', 'type', 'idPattern', 'attrs', 'q', 'georel', 'geometry', 'coordinates', 'geoproperty', 'scopeQ'];
 export const VIEW_PARAMS = ['attrs', 'pick', 'omit', 'options', 'format', 'lang', 'geometryProperty', 'join', 'joinLevel'];
@@ -65,7 +65,7 @@ export function parseEntityFilter(query: Query, ctx: CompiledContext): EntityFil
 /** Projection and representation of returned entities. */
 export function parseView(query: Query, ctx: CompiledContext): View {
   const expand = (t: string): string => ctx.expandTerm(t);
-  const options = parseOptions(query);
+  const options = parseOptions(query, VIEW_OPTIONS);
   const render: RenderOptions = { format: options.format, sysAttrs: options.sysAttrs };
   const pick = str(query, 'pick');
   const omit = str(query, 'omit');
@@ -102,6 +102,11 @@ export interface Paging {
 }
 
 export function parsePaging(query: Query, defaults: { defaultLimit: number }): Paging {
+  // Clause 6.3.10: any limit above the maximum is 403 TooManyResults, however many digits.
+  const limitText = str(query, 'limit');
+  if (limitText !== undefined && /^\d+$/.test(limitText) && !Number.isSafeInteger(Number(limitText))) {
+    throw new NgsiError('TooManyResults', `limit ${limitText} exceeds the maximum page size`);
+  }
   const limit = parseNonNegativeInt(query, 'limit', defaults.defaultLimit);
   const offset = parseNonNegativeInt(query, 'offset', 0);
   const countText = str(query, 'count');

@@ -15,13 +15,25 @@ export interface Options {
 const FORMATS: Record<string, Format> = { keyValues: 'keyValues', simplified: 'keyValues', concise: 'concise', normalized: 'normalized' };
 const FLAGS = new Set(['sysAttrs', 'noOverwrite', 'update', 'replace']);
 
-export function parseOptions(query: Query): Options {
+/** What each kind of operation accepts in `options` (clause 6.4.3.2, 6.15.3.1, 6.16.3.1, 6.6.3.1). */
+export const VIEW_OPTIONS: ReadonlySet<string> = new Set([...Object.keys(FORMATS), 'sysAttrs']);
+export const UPSERT_OPTIONS: ReadonlySet<string> = new Set(['update', 'replace']);
+export const UPDATE_OPTIONS: ReadonlySet<string> = new Set(['noOverwrite']);
+
+/**
+ * `allowed`: the option values the operation defines. Another known value (e.g. noOverwrite
+ * on a query, keyValues on a batch upsert) is refused rather than silently ignored.
+ */
+export function parseOptions(query: Query, allowed?: ReadonlySet<string>): Options {
   const out: Options = { format: 'normalized', sysAttrs: false, noOverwrite: false, upsertMode: 'replace' };
   const formats = new Set<Format>();
   const options = str(query, 'options');
   if (options !== undefined) {
     for (const raw of options.split(',')) {
       const o = raw.trim();
+      if (allowed !== undefined && (FORMATS[o] || FLAGS.has(o)) && !allowed.has(o)) {
+        throw new NgsiError('BadRequestData', `Option '${o}' does not apply to this operation`);
+      }
       if (FORMATS[o]) formats.add(FORMATS[o]);
       else if (!FLAGS.has(o)) throw new NgsiError('BadRequestData', `Unknown option '${o}'`);
       else if (o === 'sysAttrs') out.sysAttrs = true;
@@ -53,5 +65,8 @@ export function parseNonNegativeInt(query: Query, name: string, fallback: number
   const v = str(query, name);
   if (v === undefined) return fallback;
   if (!/^\d+$/.test(v)) throw new NgsiError('BadRequestData', `URL parameter '${name}' must be a non-negative integer`);
-  return Number(v);
+  const n = Number(v);
+  // Beyond 2^53 the number is not exact, and the store cannot bind it (offset=1e20 was a 500).
+  if (!Number.isSafeInteger(n)) throw new NgsiError('BadRequestData', `URL parameter '${name}' is too large`);
+  return n;
 }

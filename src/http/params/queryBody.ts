@@ -4,6 +4,7 @@
 import { NgsiError } from '../../ngsi/errors';
 import type { CompiledContext } from '../../ngsi/jsonld/context';
 import type { EntityFilter, TypeExpr } from '../../ngsi/query/ast';
+import { parseAttrList } from '../../ngsi/query/attrList';
 import { parseGeoQuery } from '../../ngsi/query/geoQuery';
 import { parseQ } from '../../ngsi/query/q';
 import { parseScopeQ } from '../../ngsi/query/scopeQuery';
@@ -17,6 +18,7 @@ interface Selector {
 }
 
 const KNOWN = new Set(['type', 'entities', 'attrs', 'q', 'geoQ', 'scopeQ', 'lang', '@context', 'csf', 'temporalQ']);
+const GEO_KNOWN = new Set(['georel', 'geometry', 'coordinates', 'geoproperty']);
 
 function optionalString(o: Record<string, unknown>, name: string, where: string): string | undefined {
   const v = o[name];
@@ -76,6 +78,9 @@ export function parseQueryBody(doc: unknown, ctx: CompiledContext): { filter: En
   for (const k of Object.keys(o)) if (!KNOWN.has(k)) throw new NgsiError('BadRequestData', `Unknown member '${k}' in Query`);
   if (o.type !== 'Query') throw new NgsiError('BadRequestData', "A Query needs \"type\": \"Query\"");
   if (o.temporalQ !== undefined) throw new NgsiError('OperationNotSupported', 'temporalQ belongs to the temporal API');
+  // csf is a Query member (clause 5.2.23) Weft has not built: refuse it, never ignore it
+  // (the GET form's csf parameter answers the same, params/allowed).
+  if (o.csf !== undefined) throw new NgsiError('OperationNotSupported', "Query member 'csf' is not supported yet");
   const expand = (t: string): string => ctx.expandTerm(t);
   const filter: EntityFilter = {};
   if (o.entities !== undefined) {
@@ -84,15 +89,21 @@ export function parseQueryBody(doc: unknown, ctx: CompiledContext): { filter: En
   }
   let attrs: string[] | undefined;
   if (o.attrs !== undefined) {
-    if (!Array.isArray(o.attrs) || o.attrs.some((a) => typeof a !== 'string')) throw new NgsiError('BadRequestData', 'attrs must be an array of strings');
-    attrs = (o.attrs as string[]).map(expand);
+    // Same rules as the GET attrs parameter (clause 6.4.3.2): a non-empty list of attribute
+    // names. An empty list would otherwise filter out every entity without a word.
+    if (!Array.isArray(o.attrs) || o.attrs.length === 0 || o.attrs.some((a) => typeof a !== 'string' || a.includes(','))) {
+      throw new NgsiError('BadRequestData', 'Query.attrs must be a non-empty array of attribute names');
+    }
+    attrs = parseAttrList((o.attrs as string[]).join(','), expand);
     filter.attrs = attrs;
   }
   const q = optionalString(o, 'q', 'Query');
   if (q !== undefined) filter.q = parseQ(q, expand);
   if (o.geoQ !== undefined) {
-    if (typeof o.geoQ !== 'object' || o.geoQ === null) throw new NgsiError('BadRequestData', 'geoQ must be an object');
+    if (typeof o.geoQ !== 'object' || o.geoQ === null || Array.isArray(o.geoQ)) throw new NgsiError('BadRequestData', 'geoQ must be an object');
     const g = o.geoQ as Record<string, unknown>;
+    // GeoQuery members (clause 5.2.13); anything else is a typo, not something to ignore.
+    for (const k of Object.keys(g)) if (!GEO_KNOWN.has(k)) throw new NgsiError('BadRequestData', `Unknown member '${k}' in geoQ`);
     const geoQ = parseGeoQuery(
       {
         georel: optionalString(g, 'georel', 'geoQ'),

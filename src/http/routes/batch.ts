@@ -11,10 +11,11 @@ import type { ContextManager } from '../../ngsi/jsonld/manager';
 import type { HttpDeps } from '../deps';
 import { renderMany } from '../entityOutput';
 import { handle, methodNotAllowed } from '../handle';
+import { contextUrlFromLink } from '../link';
 import { negotiate } from '../media';
 import { checkParams, type Query } from '../params/allowed';
 import { PAGE_PARAMS, VIEW_PARAMS, parsePaging, parseView } from '../params/entityQuery';
-import { parseOptions } from '../params/options';
+import { UPDATE_OPTIONS, UPSERT_OPTIONS, parseOptions } from '../params/options';
 import { contextSourceOf, linkOf, readJsonBody, scopeFromBody, scopeFromLink, type JsonBody } from '../request';
 import { sendLd, sendNoContent, sendPlain } from '../respond';
 import { parseQueryBody } from '../params/queryBody';
@@ -27,6 +28,11 @@ function entityIdOf(doc: unknown): string {
 /** Each element read in its own @context (ld+json) or the Link header's (json). */
 async function batchItems(req: Request, contexts: ContextManager, body: JsonBody): Promise<{ scope: RequestScope; items: BatchItem[] }> {
   if (!Array.isArray(body.doc)) throw new NgsiError('BadRequestData', 'The body of a batch operation must be a JSON array');
+  // Clause 6.3.5: with application/ld+json a JSON-LD Link header is an error for the whole
+  // request (each element's own @context is checked below).
+  if (body.ldJson && contextUrlFromLink(linkOf(req)) !== undefined) {
+    throw new NgsiError('BadRequestData', 'With Content-Type application/ld+json the @context must be in the body, not in a Link header');
+  }
   const scope = await scopeFromLink(req, contexts);
   const items = await Promise.all(
     body.doc.map(async (doc): Promise<BatchItem> => {
@@ -64,7 +70,7 @@ export function batchRouter(deps: HttpDeps): Router {
   r.post('/entityOperations/upsert', handle(async (req, res) => {
     const query = req.query as Query;
     checkParams(query, OPTIONS);
-    const { upsertMode } = parseOptions(query);
+    const { upsertMode } = parseOptions(query, UPSERT_OPTIONS);
     const { scope, items } = await batchItems(req, deps.contexts, readJsonBody(req));
     const result = await deps.batch.upsert(scope, items, upsertMode);
     // 201 with the ids of the entities that were created; 204 when all existed already.
@@ -74,7 +80,7 @@ export function batchRouter(deps: HttpDeps): Router {
   r.post('/entityOperations/update', handle(async (req, res) => {
     const query = req.query as Query;
     checkParams(query, OPTIONS);
-    const { noOverwrite } = parseOptions(query);
+    const { noOverwrite } = parseOptions(query, UPDATE_OPTIONS);
     const { scope, items } = await batchItems(req, deps.contexts, readJsonBody(req));
     const result = await deps.batch.update(scope, items, noOverwrite);
     sendBatch(res, result, () => sendNoContent(res));
