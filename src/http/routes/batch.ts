@@ -5,11 +5,10 @@
 import { Router, type Request, type Response } from 'express';
 import type { BatchItem, BatchResult } from '../../broker/batch';
 import type { RequestScope } from '../../broker/scope';
-import type { Entity } from '../../ngsi/entity';
 import { NgsiError } from '../../ngsi/errors';
 import type { ContextManager } from '../../ngsi/jsonld/manager';
 import type { HttpDeps } from '../deps';
-import { renderMany } from '../entityOutput';
+import { answerQuery } from '../entityOutput';
 import { handle, methodNotAllowed } from '../handle';
 import { contextUrlFromLink } from '../link';
 import { negotiate } from '../media';
@@ -17,7 +16,7 @@ import { checkParams, type Query } from '../params/allowed';
 import { PAGE_PARAMS, VIEW_PARAMS, parsePaging, parseView } from '../params/entityQuery';
 import { UPDATE_OPTIONS, UPSERT_OPTIONS, parseOptions } from '../params/options';
 import { contextSourceOf, linkOf, readJsonBody, scopeFromBody, scopeFromLink, type JsonBody } from '../request';
-import { sendLd, sendNoContent, sendPlain } from '../respond';
+import { sendNoContent, sendPlain } from '../respond';
 import { parseQueryBody } from '../params/queryBody';
 
 function entityIdOf(doc: unknown): string {
@@ -114,11 +113,7 @@ export function batchRouter(deps: HttpDeps): Router {
     const view = parseView(query, scope.context);
     if (attrs && !view.render.pick) view.render.pick = new Set(['id', 'type', 'scope', ...attrs]);
     if (lang) view.render.lang = lang;
-    const page = parsePaging(query, deps.limits);
-    const result = await deps.query.query(scope, filter, page);
-    const linked = view.join ? await deps.query.linked(scope, result.entities, view.join.level) : new Map<string, Entity>();
-    if (result.count !== undefined) res.setHeader('NGSILD-Results-Count', String(result.count));
-    sendLd(res, 200, renderMany(result.entities, linked, view, scope.context, type), type, scope.context);
+    await answerQuery(res, deps, scope, { filter, page: parsePaging(query, deps.limits), view, type });
   }));
 
   r.all('/entityOperations/:operation', methodNotAllowed('POST'));

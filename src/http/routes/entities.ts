@@ -5,7 +5,7 @@
 import { Router } from 'express';
 import type { Entity } from '../../ngsi/entity';
 import type { HttpDeps } from '../deps';
-import { renderMany, renderOne } from '../entityOutput';
+import { answerQuery, renderOne } from '../entityOutput';
 import { handle, methodNotAllowed, param } from '../handle';
 import { negotiate } from '../media';
 import { checkParams, type Query } from '../params/allowed';
@@ -28,13 +28,12 @@ export function entitiesRouter(deps: HttpDeps): Router {
     checkParams(query, QUERY_PARAMS);
     const type = negotiate(req.headers.accept, true);
     const scope = await scopeFromLink(req, deps.contexts);
-    const filter = parseEntityFilter(query, scope.context);
-    const view = parseView(query, scope.context);
-    const page = parsePaging(query, deps.limits);
-    const result = await deps.query.query(scope, filter, page);
-    const linked = view.join ? await deps.query.linked(scope, result.entities, view.join.level) : new Map<string, Entity>();
-    if (result.count !== undefined) res.setHeader('NGSILD-Results-Count', String(result.count));
-    sendLd(res, 200, renderMany(result.entities, linked, view, scope.context, type), type, scope.context);
+    await answerQuery(res, deps, scope, {
+      filter: parseEntityFilter(query, scope.context),
+      page: parsePaging(query, deps.limits),
+      view: parseView(query, scope.context),
+      type,
+    });
   }));
 
   // Clause 6.4.3.1: create entity.

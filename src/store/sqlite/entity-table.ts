@@ -1,0 +1,102 @@
+/**
+ * Reads and writes of entity documents and their index rows in one tenant database, with
+ * every statement prepared once. Callers run writes inside a transaction (tenant-db.ts).
+ */
+import type Database from 'better-sqlite3';
+import type { Entity } from '../../ngsi/entity';
+import { attrRowsOf, scopeRowsOf } from './index-rows';
+import type { TermTable } from './term-table';
+
+/** geo_bbox ids are entity rowid * GEO_SLOTS + n, so an entity's boxes are found without a scan. */
+const GEO_SLOTS = 65536;
+
+export class EntityTable {
+  private readonly selectDoc: Database.Statement<[string], { doc: string }>;
+  private readonly selectRow: Database.Statement<[string], { rowid: number; geo_count: number }>;
+  private readonly insertEntity: Database.Statement<[string, string, number], { rowid: number }>;
+  private readonly updateEntity: Database.Statement<[string, number, number]>;
+  private readonly deleteEntity: Database.Statement<[number]>;
+  private readonly insertType: Database.Statement<[number, number]>;
+  private readonly insertAttr: Database.Statement<unknown[]>;
+  private readonly insertScope: Database.Statement<[string, number]>;
+  private readonly insertBox: Database.Statement<unknown[]>;
+  private readonly deleteTypes: Database.Statement<[number]>;
+  private readonly deleteAttrs: Database.Statement<[number]>;
+  private readonly deleteScopes: Database.Statement<[number]>;
+  private readonly deleteBox: Database.Statement<[number]>;
+
+  constructor(
+    db: Database.Database,
+    private readonly terms: TermTable,
+  ) {
+    this.selectDoc = db.prepare('SELECT doc FROM entities WHERE id = ?');
+    this.selectRow = db.prepare('SELECT rowid, geo_count FROM entities WHERE id = ?');
+    this.insertEntity = db.prepare('INSERT INTO entities (id, doc, geo_count) VALUES (?, ?, ?) RETURNING rowid');
+    this.updateEntity = db.prepare('UPDATE entities SET doc = ?, geo_count = ? WHERE rowid = ?');
+    this.deleteEntity = db.prepare('DELETE FROM entities WHERE rowid = ?');
+    this.insertType = db.prepare('INSERT OR IGNORE INTO entity_types (type_id, entity_rowid) VALUES (?, ?)');
+    this.insertAttr = db.prepare(
+      `INSERT INTO attrs (entity_rowid, seq, name_id, kind, dataset_id, tk, num, str, bool, ts, min_lon, max_lon, min_lat, max_lat)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.insertScope = db.prepare('INSERT OR IGNORE INTO scopes (scope, entity_rowid) VALUES (?, ?)');
+    this.insertBox = db.prepare(
+      'INSERT INTO geo_bbox (id, min_lon, max_lon, min_lat, max_lat, entity_rowid, name_id) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.deleteTypes = db.prepare('DELETE FROM entity_types WHERE entity_rowid = ?');
+    this.deleteAttrs = db.prepare('DELETE FROM attrs WHERE entity_rowid = ?');
+    this.deleteScopes = db.prepare('DELETE FROM scopes WHERE entity_rowid = ?');
+    this.deleteBox = db.prepare('DELETE FROM geo_bbox WHERE id = ?');
+  }
+
+  get(id: string): Entity | undefined {
+    const row = this.selectDoc.get(id);
+    return row === undefined ? undefined : (JSON.parse(row.doc) as Entity);
+  }
+
+  put(entity: Entity): void {
+    const doc = JSON.stringify(entity);
+    const rows = attrRowsOf(entity);
+    const geoCount = rows.reduce((n, r) => (r.bbox ? n + 1 : n), 0);
+    if (geoCount >= GEO_SLOTS) throw new Error(`Entity ${entity.id} has more than ${GEO_SLOTS - 1} geometries`);
+    const existing = this.selectRow.get(entity.id);
+    let rowid: number;
+    if (existing === undefined) {
+      rowid = this.insertEntity.get(entity.id, doc, geoCount)!.rowid;
+    } else {
+      // Updating in place keeps the rowid, hence the entity's place in creation order.
+      rowid = existing.rowid;
+      this.updateEntity.run(doc, geoCount, rowid);
+      this.clearIndexRows(rowid, existing.geo_count);
+    }
+    for (const type of entity.type) this.insertType.run(this.terms.intern(type), rowid);
+    for (const scope of scopeRowsOf(entity)) this.insertScope.run(scope, rowid);
+    let seq = 0;
+    let geo = 0;
+    for (const row of rows) {
+      const nameId = this.terms.intern(row.name);
+      const b = row.bbox;
+      this.insertAttr.run(
+        rowid, seq++, nameId, row.kind, row.datasetId, row.tk, row.num, row.str, row.bool, row.ts,
+        b?.minLon ?? null, b?.maxLon ?? null, b?.minLat ?? null, b?.maxLat ?? null,
+      );
+      if (b) this.insertBox.run(rowid * GEO_SLOTS + geo++, b.minLon, b.maxLon, b.minLat, b.maxLat, rowid, nameId);
+    }
+  }
+
+  /** True if the entity existed. */
+  delete(id: string): boolean {
+    const existing = this.selectRow.get(id);
+    if (existing === undefined) return false;
+    this.clearIndexRows(existing.rowid, existing.geo_count);
+    this.deleteEntity.run(existing.rowid);
+    return true;
+  }
+
+  private clearIndexRows(rowid: number, geoCount: number): void {
+    for (let i = 0; i < geoCount; i++) this.deleteBox.run(rowid * GEO_SLOTS + i);
+    this.deleteTypes.run(rowid);
+    this.deleteAttrs.run(rowid);
+    this.deleteScopes.run(rowid);
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * Database layout and connection settings. Every tenant database has the same schema; the
+ * default database also holds the @context registry (it is shared by all tenants).
+ *
+ * The entity JSON is stored once (`entities.doc`); the other tables are derived index rows,
+ * rebuilt from the document on every write (index-rows.ts), that let queries be answered
+ * in SQL without parsing documents.
+ */
+import Database from 'better-sqlite3';
+
+/** Bump with a new entry in MIGRATIONS; a database is migrated step by step on open. */
+export const SCHEMA_VERSION = 1;
+
+const VERSION_1 = `
+-- Attribute names and entity types, interned: index rows carry small integers instead of
+-- long IRIs (smaller indexes, cheaper comparisons). Ids are never reused or changed.
+CREATE TABLE terms (
+  id INTEGER PRIMARY KEY,
+  iri TEXT NOT NULL UNIQUE
+);
+
+CREATE TABLE entities (
+  rowid INTEGER PRIMARY KEY,            -- creation order: queries page in rowid order
+  id TEXT NOT NULL UNIQUE,
+  doc TEXT NOT NULL,                    -- JSON of the expanded Entity, the only copy
+  geo_count INTEGER NOT NULL DEFAULT 0  -- its geo_bbox rows are rowid * 65536 + 0 .. geo_count - 1
+);
+
+CREATE TABLE entity_types (
+  type_id INTEGER NOT NULL,
+  entity_rowid INTEGER NOT NULL,
+  PRIMARY KEY (type_id, entity_rowid)   -- a type's entities in creation order
+) WITHOUT ROWID;
+CREATE INDEX entity_types_by_entity ON entity_types (entity_rowid);
+
+-- One row per target value of each attribute instance, as a top-level q term sees it
+-- (index-rows.ts): an array value gives one row per element. An instance with nothing
+-- comparable still gets one row of NULLs, for existence filters and discovery.
+-- tk: how q compares the value (0 plain value, 1 Relationship object, 2 VocabProperty IRI;
+-- NULL: no target value at all). num/str/bool hold the value by JSON type; ts repeats a
+-- date or date-time (string or typed literal) as epoch milliseconds; min/max lon/lat are
+-- the bounding box of a geometry value (geoQ probes; geo_bbox drives).
+-- Clustered by entity so that checking one entity's attributes reads a page or two.
+CREATE TABLE attrs (
+  entity_rowid INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  name_id INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  dataset_id TEXT,
+  tk INTEGER,
+  num REAL,
+  str TEXT,
+  bool INTEGER,
+  ts REAL,
+  min_lon REAL, max_lon REAL, min_lat REAL, max_lat REAL,
+  PRIMARY KEY (entity_rowid, seq)
+) WITHOUT ROWID;
+-- Secondary indexes of a WITHOUT ROWID table hold its key (entity_rowid, seq): each one
+-- answers "which entities" without touching the table.
+CREATE INDEX attrs_by_name ON attrs (name_id, tk);
+CREATE INDEX attrs_by_num ON attrs (name_id, num) WHERE num IS NOT NULL;
+CREATE INDEX attrs_by_str ON attrs (name_id, str, tk) WHERE str IS NOT NULL;
+CREATE INDEX attrs_by_ts ON attrs (name_id, ts) WHERE ts IS NOT NULL;
+
+-- Scopes normalised with a leading '/' (index-rows.ts scopeRowsOf).
+CREATE TABLE scopes (
+  scope TEXT NOT NULL,
+  entity_rowid INTEGER NOT NULL,
+  PRIMARY KEY (scope, entity_rowid)
+) WITHOUT ROWID;
+CREATE INDEX scopes_by_entity ON scopes (entity_rowid);
+
+-- Bounding boxes of geometry values: finds the entities near a place without a scan. The
+-- exact relation is the matcher's (geoQ is never exact in SQL).
+CREATE VIRTUAL TABLE geo_bbox USING rtree (
+  id, min_lon, max_lon, min_lat, max_lat,
+  +entity_rowid INTEGER,
+  +name_id INTEGER
+);
+
+CREATE TABLE contexts (
+  id TEXT PRIMARY KEY,
+  url TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  body TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  last_usage TEXT,
+  hits INTEGER NOT NULL DEFAULT 0
+);
+`;
+
+/** MIGRATIONS[n] takes a database from version n to n + 1. */
+const MIGRATIONS: readonly string[] = [VERSION_1];
+
+export interface OpenOptions {
+  /** File path, or ':memory:'. */
+  location: string;
+  /** Open only if the file exists (reads of an unknown tenant must not create it). */
+  mustExist: boolean;
+}
+
+export function openDatabase(opts: OpenOptions): Database.Database {
+  const db = new Database(opts.location, { fileMustExist: opts.mustExist });
+  try {
+    // WAL lets readers run alongside a writer; NORMAL sync is durable across process crashes
+    // (a power cut may lose the last transactions, never corrupt the file).
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+    db.pragma('temp_store = MEMORY');
+    db.pragma('cache_size = -64000');
+    migrate(db);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return db;
+}
+
+function migrate(db: Database.Database): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+  const row = db.prepare('SELECT version FROM schema_version').get() as { version: number } | undefined;
+  let version = row?.version ?? 0;
+  if (version > SCHEMA_VERSION) {
+    throw new Error(`Database schema version ${version} is newer than this Weft (${SCHEMA_VERSION})`);
+  }
+  while (version < SCHEMA_VERSION) {
+    const step = MIGRATIONS[version];
+    db.transaction(() => {
+      db.exec(step);
+      db.prepare('DELETE FROM schema_version').run();
+      db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(version + 1);
+    })();
+    version++;
+  }
+}

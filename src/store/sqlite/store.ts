@@ -1,0 +1,142 @@
+/**
+ * The embedded EntityStore: one SQLite database per tenant (tenant-files.ts), opened on
+ * first use and kept open. better-sqlite3 is synchronous, so each call runs to completion
+ * without interleaving; the async signatures only honour the port.
+ */
+import fs from 'node:fs';
+import type { Entity } from '../../ngsi/entity';
+import type { EntityFilter } from '../../ngsi/query/ast';
+import type { EntityStore, Page, Plan, QueryResult, StoredContext, TypeSummary } from '../port';
+import { ContextTable } from './context-table';
+import { openDatabase } from './schema';
+import { registerSqlFunctions } from './sql-functions';
+import { TenantDb } from './tenant-db';
+import {
+  defaultDatabasePath,
+  encodeTenant,
+  tenantDatabasePath,
+  tenantOfFileName,
+  tenantsDirectory,
+} from './tenant-files';
+
+export interface SqliteStoreOptions {
+  /** Directory of the database files; required unless `memory`. */
+  dataDir?: string;
+  /** Keep every database in memory (ephemeral mode, nothing touches the disk). */
+  memory?: boolean;
+}
+
+const DEFAULT_TENANT = '';
+
+export class SqliteStore implements EntityStore {
+  private readonly tenants = new Map<string, TenantDb>();
+  private contextTable: ContextTable | undefined;
+  private closed = false;
+
+  constructor(private readonly opts: { dataDir: string; memory: false } | { memory: true }) {}
+
+  async hasTenant(tenant: string): Promise<boolean> {
+    return this.open(tenant, false) !== undefined;
+  }
+
+  async listTenants(): Promise<string[]> {
+    this.assertOpen();
+    const tenants = new Set<string>([DEFAULT_TENANT, ...this.tenants.keys()]);
+    if (!this.opts.memory) {
+      const dir = tenantsDirectory(this.opts.dataDir);
+      const files = fs.existsSync(dir) ? fs.readdirSync(dir) : [];
+      for (const file of files) {
+        const tenant = tenantOfFileName(file);
+        if (tenant !== undefined) tenants.add(tenant);
+      }
+    }
+    return [...tenants].sort();
+  }
+
+  async getEntity(tenant: string, id: string): Promise<Entity | undefined> {
+    return this.open(tenant, false)?.get(id);
+  }
+
+  async queryEntities(tenant: string, filter: EntityFilter, page: Page): Promise<QueryResult> {
+    const db = this.open(tenant, false);
+    if (db === undefined) return page.count ? { entities: [], count: 0 } : { entities: [] };
+    return db.query(filter, page);
+  }
+
+  async modify<T>(tenant: string, ids: string[], plan: (current: Map<string, Entity>) => Plan<T>): Promise<T> {
+    const existing = this.open(tenant, false);
+    if (existing !== undefined) return existing.modify(ids, plan);
+    // Unknown tenant: its state is empty, so the plan can run before anything exists; the
+    // database is created only if there is something to write (a failed or empty plan
+    // must not create a tenant).
+    const { writes, result } = plan(new Map());
+    if (writes.some((w) => w.op === 'put')) this.open(tenant, true)!.apply(writes);
+    return result;
+  }
+
+  async summarizeTypes(tenant: string): Promise<TypeSummary[]> {
+    return this.open(tenant, false)?.summarizeTypes() ?? [];
+  }
+
+  async putContext(ctx: StoredContext): Promise<void> {
+    this.contexts().put(ctx);
+  }
+
+  async getContext(id: string): Promise<StoredContext | undefined> {
+    return this.contexts().get(id);
+  }
+
+  async listContexts(): Promise<StoredContext[]> {
+    return this.contexts().list();
+  }
+
+  async deleteContext(id: string): Promise<boolean> {
+    return this.contexts().delete(id);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const db of this.tenants.values()) db.close();
+    this.tenants.clear();
+  }
+
+  private contexts(): ContextTable {
+    this.contextTable ??= new ContextTable(this.open(DEFAULT_TENANT, true)!.db);
+    return this.contextTable;
+  }
+
+  /** The tenant's database; undefined if it does not exist and `create` is false. */
+  private open(tenant: string, create: boolean): TenantDb | undefined {
+    this.assertOpen();
+    const cached = this.tenants.get(tenant);
+    if (cached !== undefined) return cached;
+    // Validates the name (length) even when nothing is opened, so every call rejects it alike.
+    const location = this.location(tenant);
+    const isDefault = tenant === DEFAULT_TENANT;
+    if (this.opts.memory) {
+      if (!create && !isDefault) return undefined;
+    } else {
+      if (!create && !isDefault && !fs.existsSync(location)) return undefined;
+      fs.mkdirSync(isDefault ? this.opts.dataDir : tenantsDirectory(this.opts.dataDir), { recursive: true });
+    }
+    const db = openDatabase({ location, mustExist: false });
+    registerSqlFunctions(db);
+    const tenantDb = new TenantDb(db);
+    this.tenants.set(tenant, tenantDb);
+    return tenantDb;
+  }
+
+  private location(tenant: string): string {
+    if (tenant === DEFAULT_TENANT) return this.opts.memory ? ':memory:' : defaultDatabasePath(this.opts.dataDir);
+    if (this.opts.memory) {
+      encodeTenant(tenant);
+      return ':memory:';
+    }
+    return tenantDatabasePath(this.opts.dataDir, tenant);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('The SQLite store is closed');
+  }
+}

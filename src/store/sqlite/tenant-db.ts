@@ -1,0 +1,82 @@
+/** One open tenant database and everything that works on it, prepared once at open. */
+import type Database from 'better-sqlite3';
+import type { Entity } from '../../ngsi/entity';
+import type { EntityFilter } from '../../ngsi/query/ast';
+import type { EntityWrite, Page, Plan, QueryResult, TypeSummary } from '../port';
+import { EntityQueries } from './entity-query';
+import { EntityTable } from './entity-table';
+import { TermTable } from './term-table';
+import { TypeSummaries } from './type-summary';
+
+type AnyPlan = (current: Map<string, Entity>) => Plan<unknown>;
+
+export class TenantDb {
+  private readonly terms: TermTable;
+  private readonly entities: EntityTable;
+  private readonly queries: EntityQueries;
+  private readonly summaries: TypeSummaries;
+  private readonly modifyTxn: Database.Transaction<(ids: string[], plan: AnyPlan) => unknown>;
+  private readonly applyTxn: Database.Transaction<(writes: EntityWrite[]) => void>;
+
+  constructor(readonly db: Database.Database) {
+    this.terms = new TermTable(db);
+    this.entities = new EntityTable(db, this.terms);
+    this.queries = new EntityQueries(db, this.terms);
+    this.summaries = new TypeSummaries(db);
+    // A throw anywhere inside (the plan included) rolls the whole transaction back.
+    this.modifyTxn = db.transaction((ids: string[], plan: AnyPlan) => {
+      const current = new Map<string, Entity>();
+      for (const id of ids) {
+        const entity = this.entities.get(id);
+        if (entity !== undefined) current.set(id, entity);
+      }
+      const { writes, result } = plan(current);
+      this.applyWrites(writes);
+      return result;
+    });
+    this.applyTxn = db.transaction((writes: EntityWrite[]) => this.applyWrites(writes));
+  }
+
+  get(id: string): Entity | undefined {
+    return this.entities.get(id);
+  }
+
+  query(filter: EntityFilter, page: Page): QueryResult {
+    return this.queries.query(filter, page);
+  }
+
+  /** IMMEDIATE takes the write lock before reading, so no other process writes in between. */
+  modify<T>(ids: string[], plan: (current: Map<string, Entity>) => Plan<T>): T {
+    try {
+      return this.modifyTxn.immediate(ids, plan) as T;
+    } catch (err) {
+      this.terms.clear();
+      throw err;
+    }
+  }
+
+  /** Commits writes planned against an empty state (the tenant did not exist yet). */
+  apply(writes: EntityWrite[]): void {
+    try {
+      this.applyTxn.immediate(writes);
+    } catch (err) {
+      this.terms.clear();
+      throw err;
+    }
+  }
+
+  summarizeTypes(): TypeSummary[] {
+    return this.summaries.summarize();
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private applyWrites(writes: EntityWrite[]): void {
+    for (const write of writes) {
+      if (write.op === 'put') this.entities.put(write.entity);
+      else this.entities.delete(write.id);
+    }
+  }
+}

@@ -1,0 +1,356 @@
+/**
+ * The EntityStore contract (src/store/port.ts): one suite every adapter runs unchanged
+ * (STYLE.md 8). `makeStore` returns a fresh, empty store; the suite closes it.
+ */
+import assert from 'node:assert/strict';
+import type { Entity } from '../../src/ngsi/entity';
+import { NgsiError } from '../../src/ngsi/errors';
+import type { EntityFilter } from '../../src/ngsi/query/ast';
+import type { EntityStore, StoredContext } from '../../src/store/port';
+import {
+  BUILDING_1, DEVICE_1, DEVICE_2, SENSOR_1, SENSOR_2, SENSOR_3, SENSOR_4, SENSOR_5, dataset,
+} from './dataset';
+import {
+  and, bool, cmp, date, entity, exists, iri, list, LOCATION, matches, num, or, path, point, polygon, prop,
+  range, scope, str, type, typeAnd, typeOr, uri,
+} from './fixtures';
+
+const ALL = { limit: 1000, offset: 0, count: false };
+
+export async function putAll(store: EntityStore, tenant: string, entities: Entity[]): Promise<void> {
+  await store.modify(tenant, entities.map((e) => e.id), () => ({
+    writes: entities.map((e) => ({ op: 'put' as const, entity: e })),
+    result: undefined,
+  }));
+}
+
+async function idsOf(store: EntityStore, filter: EntityFilter, tenant = ''): Promise<string[]> {
+  return (await store.queryEntities(tenant, filter, ALL)).entities.map((e) => e.id);
+}
+
+/** [what it shows, filter, expected ids in creation order] */
+type FilterCase = [string, EntityFilter, string[]];
+
+const MADRID = { type: 'Point' as const, coordinates: [-3.7, 40.41] };
+const PARIS = { type: 'Point' as const, coordinates: [2.35, 48.85] };
+const IBERIA = polygon([[-10, 36], [4, 36], [4, 44], [-10, 44], [-10, 36]]);
+
+export const FILTER_CASES: FilterCase[] = [
+  ['no filter selects everything', {}, [SENSOR_1, SENSOR_2, SENSOR_3, DEVICE_1, DEVICE_2, BUILDING_1, SENSOR_4, SENSOR_5]],
+  ['ids, in creation order, unknown ids ignored', { ids: [DEVICE_1, SENSOR_2, 'urn:x:none'] }, [SENSOR_2, DEVICE_1]],
+  ['a single id', { ids: [SENSOR_3] }, [SENSOR_3]],
+  ['idPattern', { idPattern: '^urn:ngsi-ld:Device:' }, [DEVICE_1, DEVICE_2]],
+  ['idPattern with (?i)', { idPattern: '(?i)SENSOR:1$' }, [SENSOR_1]],
+  ['a type', { type: type('Sensor') }, [SENSOR_1, SENSOR_2, SENSOR_3, SENSOR_4, SENSOR_5]],
+  ['a type nobody has', { type: type('Nope') }, []],
+  ['types or-ed', { type: typeOr(type('Building'), type('Device')) }, [SENSOR_3, DEVICE_1, DEVICE_2, BUILDING_1]],
+  ['types and-ed', { type: typeAnd(type('Sensor'), type('Device')) }, [SENSOR_3]],
+  ['ids and type together', { ids: [SENSOR_3, DEVICE_1, BUILDING_1], type: type('Device') }, [SENSOR_3, DEVICE_1]],
+  ['attrs: one attribute', { attrs: [iri('battery')] }, [DEVICE_1, DEVICE_2]],
+  ['attrs: any of several', { attrs: [iri('battery'), iri('address')] }, [DEVICE_1, DEVICE_2, BUILDING_1]],
+  ['q number >, any instance, never a numeric string', { q: cmp('temperature', '>', num(20)) }, [SENSOR_1, SENSOR_3, SENSOR_5]],
+  ['q number ==', { q: cmp('temperature', '==', num(15)) }, [SENSOR_2]],
+  ['q number <=', { q: cmp('battery', '<=', num(5)) }, [DEVICE_2]],
+  ['q number range', { q: cmp('temperature', '==', range(num(15), num(20))) }, [SENSOR_2, SENSOR_3]],
+  ['q number list', { q: cmp('temperature', '==', list(num(15), num(25))) }, [SENSOR_1, SENSOR_2]],
+  ['q and of terms, each on any instance', { q: and(cmp('temperature', '>=', num(18)), cmp('temperature', '<=', num(20.5))) }, [SENSOR_3, SENSOR_5]],
+  ['q or of terms', { q: or(cmp('battery', '<', num(10)), cmp('temperature', '==', num(15))) }, [SENSOR_2, DEVICE_2]],
+  ['q string ==', { q: cmp('name', '==', str('beta')) }, [SENSOR_2]],
+  ['q string > (lexical)', { q: cmp('name', '>', str('delta')) }, [SENSOR_3, SENSOR_4]],
+  ['q string list', { q: cmp('name', '==', list(str('alpha'), str('delta'))) }, [SENSOR_1, DEVICE_1]],
+  ['q string range', { q: cmp('name', '==', range(str('b'), str('e'))) }, [SENSOR_2, DEVICE_1]],
+  ['q quoted number string matches the string only', { q: cmp('temperature', '==', str('25')) }, [SENSOR_4]],
+  ['q boolean true', { q: cmp('active', '==', bool(true)) }, [SENSOR_1]],
+  ['q boolean false', { q: cmp('active', '==', bool(false)) }, [SENSOR_2]],
+  ['q date-time >', { q: cmp('observed', '>', date('2024-02-01T00:00:00Z')) }, [SENSOR_2]],
+  ['q date-time == compares instants', { q: cmp('observed', '==', date('2024-01-10T11:00:00+01:00')) }, [SENSOR_1]],
+  ['q date range', { q: cmp('observed', '==', range(date('2024-01-01'), date('2024-02-01'))) }, [SENSOR_1]],
+  ['q relationship object', { q: cmp('controlledBy', '==', uri(DEVICE_1)) }, [SENSOR_1]],
+  ['q array value: any element', { q: cmp('tags', '==', str('blue')) }, [SENSOR_1]],
+  ['q array value with a list', { q: cmp('tags', '==', list(str('green'), str('red'))) }, [SENSOR_1, SENSOR_5]],
+  ['q pattern', { q: matches('name', '^[ab]') }, [SENSOR_1, SENSOR_2]],
+  ['q negated pattern: a string target exists and none matches', { q: matches('name', 'a$', true) }, [SENSOR_4]],
+  ['q pattern never tests a Relationship object', { q: matches('controlledBy', 'Device') }, []],
+  ['q != : the target exists and no value equals', { q: cmp('temperature', '!=', num(25)) }, [SENSOR_2, SENSOR_3, SENSOR_4, SENSOR_5]],
+  ['q != : one equal instance is enough to exclude', { q: cmp('temperature', '!=', num(18)) }, [SENSOR_1, SENSOR_2, SENSOR_4, SENSOR_5]],
+  ['q != on strings', { q: cmp('name', '!=', str('alpha')) }, [SENSOR_2, SENSOR_3, DEVICE_1, BUILDING_1, SENSOR_4]],
+  ['q != on an array value: no element equals', { q: cmp('tags', '!=', str('red')) }, [SENSOR_5]],
+  ['q != with a range', { q: cmp('temperature', '!=', range(num(15), num(20))) }, [SENSOR_1, SENSOR_4, SENSOR_5]],
+  ['q list mixing numbers and strings', { q: cmp('temperature', '==', list(num(15), str('25'))) }, [SENSOR_2, SENSOR_4]],
+  ['q LanguageProperty: any language value', { q: cmp('label', '==', str('pompe')) }, [DEVICE_2]],
+  ['q pattern on a LanguageProperty', { q: matches('label', '^pu') }, [DEVICE_2]],
+  ['q scalar JsonProperty', { q: cmp('raw', '>', num(40)) }, [DEVICE_2]],
+  ['q ListProperty: any element', { q: cmp('readings', '==', num(2)) }, [SENSOR_5]],
+  ['q typed DateTime value', { q: cmp('since', '<', date('2024-01-01T00:00:00Z')) }, [SENSOR_3]],
+  ['q time of day', { q: cmp('opens', '<', { kind: 'dateTime', value: '09:00:00Z', epochMs: 9 * 3_600_000 }) }, [SENSOR_2]],
+  ['q ordering never applies to Relationship objects', { q: cmp('controlledBy', '>', str('a')) }, []],
+  ['q ordering never applies to VocabProperty IRIs', { q: cmp('category', '>', str('a')) }, []],
+  ['q ordering on booleans never matches', { q: cmp('active', '>', bool(false)) }, []],
+  ['q exists on a sub-attribute', { q: exists(path('temperature', [iri('accuracy')])) }, [SENSOR_2]],
+  ['q string ordering beyond the BMP', { q: cmp('name', '<', str('\u{1F600}')) }, [SENSOR_1, SENSOR_2, SENSOR_3, DEVICE_1, BUILDING_1, SENSOR_4]],
+  ['empty ids select nothing', { ids: [] }, []],
+  ['q pattern with (?i)', { q: matches('name', '(?i)^ALPHA') }, [SENSOR_1]],
+  ['q exists', { q: exists('battery') }, [DEVICE_1, DEVICE_2]],
+  ['q VocabProperty value (expanded)', { q: cmp('category', '==', { kind: 'string', value: 'Actuator', expanded: iri('Actuator') }) }, [DEVICE_2]],
+  ['q sub-attribute', { q: cmp(path('temperature', [iri('accuracy')]), '<', num(1)) }, [SENSOR_2]],
+  ['q unitCode member', { q: cmp(path('temperature', ['unitCode']), '==', str('CEL')) }, [SENSOR_2]],
+  ['q compound value key', { q: cmp(path('address', [], ['city']), '==', str('Paris')) }, [BUILDING_1]],
+  ['scope exact', { scopeQ: scope('/Madrid') }, [DEVICE_1]],
+  ['scope with descendants', { scopeQ: scope('/Madrid/#') }, [SENSOR_1, SENSOR_2, DEVICE_1]],
+  ['scope one level wildcard', { scopeQ: scope('/Madrid/+') }, [SENSOR_1]],
+  ['scope any', { scopeQ: scope('/#') }, [SENSOR_1, SENSOR_2, SENSOR_3, DEVICE_1]],
+  ['scope or', { scopeQ: { kind: 'or', items: [scope('/Barcelona'), scope('/Madrid/Gardens')] } }, [SENSOR_1, SENSOR_3]],
+  ['geo near with maxDistance (10 km of Paris)', {
+    type: type('Sensor'),
+    geoQ: { georel: 'near', maxDistance: 10_000, geometry: PARIS, geoproperty: LOCATION },
+  }, [SENSOR_1]],
+  ['geo near with maxDistance (700 km of Madrid)', {
+    geoQ: { georel: 'near', maxDistance: 700_000, geometry: MADRID, geoproperty: LOCATION },
+  }, [SENSOR_2, SENSOR_3]],
+  ['geo near with minDistance', {
+    type: type('Sensor'),
+    geoQ: { georel: 'near', minDistance: 700_000, geometry: MADRID, geoproperty: LOCATION },
+  }, [SENSOR_1]],
+  ['geo within', { geoQ: { georel: 'within', geometry: IBERIA, geoproperty: LOCATION } }, [SENSOR_2, SENSOR_3]],
+  ['geo intersects a polygon', {
+    geoQ: { georel: 'intersects', geometry: polygon([[2.3, 48.8], [2.5, 48.8], [2.5, 49], [2.3, 49], [2.3, 48.8]]), geoproperty: LOCATION },
+  }, [SENSOR_1, BUILDING_1]],
+  ['everything at once', {
+    type: type('Sensor'),
+    attrs: [iri('temperature')],
+    q: cmp('temperature', '>', num(16)),
+    scopeQ: scope('/Madrid/#'),
+    geoQ: { georel: 'near', maxDistance: 2_000_000, geometry: MADRID, geoproperty: LOCATION },
+  }, [SENSOR_1]],
+];
+
+export function runStoreContract(name: string, makeStore: () => Promise<EntityStore>): void {
+  describe(`EntityStore contract: ${name}`, () => {
+    let store: EntityStore;
+    beforeEach(async () => {
+      store = await makeStore();
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    describe('modify and getEntity', () => {
+      it('creates, reads back, updates and deletes an entity', async () => {
+        const e = entity('urn:x:1', ['Thing'], { size: prop(1) });
+        await putAll(store, '', [e]);
+        assert.deepEqual(await store.getEntity('', 'urn:x:1'), e);
+        const bigger = entity('urn:x:1', ['Thing'], { size: prop(2) });
+        await putAll(store, '', [bigger]);
+        assert.deepEqual(await store.getEntity('', 'urn:x:1'), bigger);
+        await store.modify('', ['urn:x:1'], (current) => ({
+          writes: [{ op: 'delete', id: 'urn:x:1', previous: current.get('urn:x:1')! }],
+          result: undefined,
+        }));
+        assert.equal(await store.getEntity('', 'urn:x:1'), undefined);
+        assert.deepEqual(await idsOf(store, {}), []);
+      });
+
+      it('hands the plan the current version of the existing ids only, and returns its result', async () => {
+        const e = entity('urn:x:1', ['Thing'], { size: prop(1) });
+        await putAll(store, '', [e]);
+        const seen = await store.modify('', ['urn:x:1', 'urn:x:absent'], (current) => ({
+          writes: [],
+          result: [...current.entries()],
+        }));
+        assert.deepEqual(seen, [['urn:x:1', e]]);
+      });
+
+      it('writes nothing when the plan throws', async () => {
+        const e = entity('urn:x:1', ['Thing'], { size: prop(1) });
+        await putAll(store, '', [e]);
+        await assert.rejects(
+          store.modify('', ['urn:x:1'], () => {
+            throw new NgsiError('AlreadyExists', 'urn:x:1');
+          }),
+          (err: unknown) => err instanceof NgsiError && err.problem === 'AlreadyExists',
+        );
+        assert.deepEqual(await store.getEntity('', 'urn:x:1'), e);
+      });
+
+      it('keeps creation order when an entity is updated, and re-indexes it', async () => {
+        await putAll(store, '', [
+          entity('urn:x:1', ['A'], { n: prop(1) }),
+          entity('urn:x:2', ['A'], { n: prop(2) }),
+        ]);
+        await putAll(store, '', [entity('urn:x:1', ['B'], { n: prop(3) })]);
+        assert.deepEqual(await idsOf(store, {}), ['urn:x:1', 'urn:x:2']);
+        assert.deepEqual(await idsOf(store, { type: type('A') }), ['urn:x:2']);
+        assert.deepEqual(await idsOf(store, { q: cmp('n', '==', num(1)) }), []);
+        assert.deepEqual(await idsOf(store, { q: cmp('n', '==', num(3)) }), ['urn:x:1']);
+      });
+
+      it('forgets the index rows of a deleted entity', async () => {
+        await putAll(store, '', dataset());
+        await store.modify('', [SENSOR_1], (current) => ({
+          writes: [{ op: 'delete', id: SENSOR_1, previous: current.get(SENSOR_1)! }],
+          result: undefined,
+        }));
+        assert.deepEqual(await idsOf(store, { q: cmp('temperature', '==', num(25)) }), []);
+        assert.deepEqual(await idsOf(store, { scopeQ: scope('/Madrid/#') }), [SENSOR_2, DEVICE_1]);
+        const near = { georel: 'near' as const, maxDistance: 10_000, geometry: PARIS, geoproperty: LOCATION };
+        assert.deepEqual(await idsOf(store, { geoQ: near }), [BUILDING_1]);
+      });
+    });
+
+    describe('tenants', () => {
+      it('keeps tenants apart', async () => {
+        await putAll(store, 'acme', [entity('urn:x:1', ['Thing'], { owner: prop('acme') })]);
+        await putAll(store, '', [entity('urn:x:1', ['Thing'], { owner: prop('default') })]);
+        assert.deepEqual((await store.getEntity('acme', 'urn:x:1'))?.attrs[iri('owner')][0].value, 'acme');
+        assert.deepEqual((await store.getEntity('', 'urn:x:1'))?.attrs[iri('owner')][0].value, 'default');
+        assert.equal(await store.getEntity('other', 'urn:x:1'), undefined);
+        assert.deepEqual(await idsOf(store, { q: cmp('owner', '==', str('acme')) }), []);
+        assert.deepEqual(await idsOf(store, { q: cmp('owner', '==', str('acme')) }, 'acme'), ['urn:x:1']);
+      });
+
+      it('knows a tenant once something was written to it', async () => {
+        assert.equal(await store.hasTenant(''), true);
+        assert.equal(await store.hasTenant('acme'), false);
+        await store.getEntity('acme', 'urn:x:1');
+        await store.queryEntities('acme', {}, ALL);
+        assert.equal(await store.hasTenant('acme'), false, 'reads must not create a tenant');
+        await putAll(store, 'acme', [entity('urn:x:1', ['Thing'], {})]);
+        assert.equal(await store.hasTenant('acme'), true);
+        assert.deepEqual(await store.listTenants(), ['', 'acme']);
+      });
+
+      it('does not create a tenant when the plan throws or writes nothing', async () => {
+        await assert.rejects(store.modify('ghost', ['urn:x:1'], () => {
+          throw new Error('no');
+        }));
+        await store.modify('empty', [], () => ({ writes: [], result: 1 }));
+        assert.equal(await store.hasTenant('ghost'), false);
+        assert.equal(await store.hasTenant('empty'), false);
+      });
+
+      it('answers an unknown tenant with nothing', async () => {
+        assert.deepEqual(await store.queryEntities('nobody', {}, { limit: 10, offset: 0, count: true }), { entities: [], count: 0 });
+        assert.deepEqual(await store.summarizeTypes('nobody'), []);
+      });
+
+      it('accepts any tenant string, telling apart names that differ only in case or punctuation', async () => {
+        const names = ['Acme', 'acme', 'a/b/../c', 'ünï cödé ✓', 'x_41', 'x%41'];
+        for (const t of names) await putAll(store, t, [entity('urn:x:1', ['Thing'], { owner: prop(t) })]);
+        for (const t of names) {
+          assert.equal((await store.getEntity(t, 'urn:x:1'))?.attrs[iri('owner')][0].value, t);
+        }
+        assert.deepEqual(await store.listTenants(), ['', ...names].sort());
+      });
+
+      it('rejects a tenant name that is too long with BadRequestData', async () => {
+        const tooLong = 'x'.repeat(5000);
+        await assert.rejects(putAll(store, tooLong, [entity('urn:x:1', ['Thing'], {})]),
+          (err: unknown) => err instanceof NgsiError && err.problem === 'BadRequestData');
+        await assert.rejects(store.hasTenant(tooLong), (err: unknown) => err instanceof NgsiError && err.problem === 'BadRequestData');
+      });
+    });
+
+    describe('queryEntities filters', () => {
+      beforeEach(async () => {
+        await putAll(store, '', dataset());
+      });
+
+      for (const [what, filter, expected] of FILTER_CASES) {
+        it(what, async () => {
+          assert.deepEqual(await idsOf(store, filter), expected);
+        });
+      }
+
+      it('pages and counts every filter consistently', async () => {
+        for (const [what, filter, expected] of FILTER_CASES) {
+          const pages: string[] = [];
+          for (let offset = 0; offset < expected.length + 2; offset += 2) {
+            const page = await store.queryEntities('', filter, { limit: 2, offset, count: true });
+            assert.equal(page.count, expected.length, `count of ${what}`);
+            pages.push(...page.entities.map((e) => e.id));
+          }
+          assert.deepEqual(pages, expected, `pages of ${what}`);
+          const countOnly = await store.queryEntities('', filter, { limit: 0, offset: 0, count: true });
+          assert.deepEqual(countOnly, { entities: [], count: expected.length }, `count only of ${what}`);
+          const noCount = await store.queryEntities('', filter, { limit: 1, offset: 1, count: false });
+          assert.equal(noCount.count, undefined);
+          assert.deepEqual(noCount.entities.map((e) => e.id), expected.slice(1, 2), `second item of ${what}`);
+        }
+      });
+
+      it('returns whole entities as they were written', async () => {
+        const [first] = (await store.queryEntities('', { ids: [SENSOR_2] }, ALL)).entities;
+        assert.deepEqual(first, dataset()[1]);
+      });
+
+      it('queries geometry near a point, exactly (a point 20 km away is not within 10 km)', async () => {
+        await putAll(store, 'geo', [
+          entity('urn:x:near', ['P'], { location: point(2.35, 48.9) }),
+          entity('urn:x:far', ['P'], { location: point(2.35, 49.03) }),
+        ]);
+        const near = { georel: 'near' as const, maxDistance: 10_000, geometry: PARIS, geoproperty: LOCATION };
+        assert.deepEqual(await idsOf(store, { geoQ: near }, 'geo'), ['urn:x:near']);
+      });
+    });
+
+    describe('summarizeTypes', () => {
+      it('counts entities and attributes per type, with the attribute kinds', async () => {
+        await putAll(store, '', dataset());
+        const summaries = await store.summarizeTypes('');
+        const byType = new Map(summaries.map((s) => [s.type, s]));
+        assert.deepEqual([...byType.keys()].sort(), [iri('Building'), iri('Device'), iri('Sensor')]);
+        const sensor = byType.get(iri('Sensor'))!;
+        assert.equal(sensor.entityCount, 5);
+        assert.deepEqual(sensor.attributes[iri('temperature')], { kinds: ['Property'], entityCount: 5 });
+        assert.deepEqual(sensor.attributes[LOCATION], { kinds: ['GeoProperty'], entityCount: 3 });
+        assert.deepEqual(sensor.attributes[iri('controlledBy')], { kinds: ['Relationship'], entityCount: 2 });
+        const device = byType.get(iri('Device'))!;
+        assert.equal(device.entityCount, 3);
+        assert.deepEqual(Object.keys(device.attributes).sort(), [
+          iri('battery'), iri('category'), iri('config'), iri('label'), LOCATION, iri('name'), iri('raw'),
+          iri('since'), iri('temperature'),
+        ].sort());
+        assert.deepEqual(device.attributes[iri('name')], { kinds: ['Property'], entityCount: 2 });
+        assert.deepEqual(device.attributes[iri('category')], { kinds: ['VocabProperty'], entityCount: 1 });
+        assert.deepEqual(device.attributes[iri('config')], { kinds: ['JsonProperty'], entityCount: 1 });
+      });
+
+      it('lists every kind an attribute has across entities of a type', async () => {
+        await putAll(store, '', [
+          entity('urn:x:1', ['T'], { link: prop('x') }),
+          entity('urn:x:2', ['T'], { link: { type: 'Relationship', object: 'urn:x:1' } }),
+        ]);
+        const [t] = await store.summarizeTypes('');
+        assert.deepEqual(t.attributes[iri('link')], { kinds: ['Property', 'Relationship'], entityCount: 2 });
+      });
+    });
+
+    describe('@context registry', () => {
+      const ctx = (id: string, body: unknown = { '@context': { a: 'https://a.org/' } }): StoredContext => ({
+        id,
+        url: `http://weft/jsonldContexts/${id}`,
+        kind: 'Hosted',
+        body,
+        createdAt: '2024-05-01T00:00:00Z',
+        numberOfHits: 0,
+      });
+
+      it('stores, lists, replaces and deletes contexts', async () => {
+        await store.putContext(ctx('c1'));
+        await store.putContext({ ...ctx('c2'), kind: 'Cached', lastUsage: '2024-05-02T00:00:00Z', numberOfHits: 3 });
+        assert.deepEqual(await store.getContext('c1'), ctx('c1'));
+        assert.deepEqual((await store.listContexts()).map((c) => c.id), ['c1', 'c2']);
+        const replaced = { ...ctx('c1', { '@context': { b: 'https://b.org/' } }), numberOfHits: 7 };
+        await store.putContext(replaced);
+        assert.deepEqual(await store.getContext('c1'), replaced);
+        assert.equal(await store.deleteContext('c1'), true);
+        assert.equal(await store.deleteContext('c1'), false);
+        assert.equal(await store.getContext('c1'), undefined);
+        assert.deepEqual((await store.listContexts()).map((c) => c.id), ['c2']);
+        assert.deepEqual((await store.listContexts())[0], {
+          ...ctx('c2'), kind: 'Cached', lastUsage: '2024-05-02T00:00:00Z', numberOfHits: 3,
+        });
+      });
+    });
+  });
+}

@@ -1,0 +1,210 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { Entity } from '../../src/ngsi/entity';
+import type { EntityFilter } from '../../src/ngsi/query/ast';
+import { createSqliteStore } from '../../src/store/sqlite';
+import { pageSql } from '../../src/store/sqlite/entity-query';
+import { QueryPlanner } from '../../src/store/sqlite/query-plan';
+import { openDatabase } from '../../src/store/sqlite/schema';
+import { registerSqlFunctions } from '../../src/store/sqlite/sql-functions';
+import { StatementCache } from '../../src/store/sqlite/statement-cache';
+import { TermTable } from '../../src/store/sqlite/term-table';
+import { translateFilter } from '../../src/store/sqlite/filter-sql';
+import { decodeTenant, encodeTenant } from '../../src/store/sqlite/tenant-files';
+import { runStoreContract, putAll } from './contract';
+import { dataset, SENSOR_1 } from './dataset';
+import { cmp, entity, exists, iri, LOCATION, matches, num, path as attrPath, prop, scope, str, type } from './fixtures';
+
+const tempDirs: string[] = [];
+function tempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-store-'));
+  tempDirs.push(dir);
+  return dir;
+}
+after(() => {
+  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+runStoreContract('sqlite files', async () => createSqliteStore({ dataDir: tempDir() }));
+runStoreContract('sqlite in memory', async () => createSqliteStore({ memory: true }));
+
+describe('SQLite store', () => {
+  it('reads back everything after a restart on the same directory', async () => {
+    const dir = tempDir();
+    const first = createSqliteStore({ dataDir: dir });
+    await putAll(first, '', dataset());
+    await putAll(first, 'Acme', [entity('urn:x:1', ['Thing'], { size: prop(3) })]);
+    await first.putContext({ id: 'c1', url: 'http://x/c1', kind: 'Hosted', body: {}, createdAt: 't', numberOfHits: 0 });
+    await first.close();
+
+    const second = createSqliteStore({ dataDir: dir });
+    assert.deepEqual(await second.getEntity('', SENSOR_1), dataset()[0]);
+    assert.deepEqual((await second.queryEntities('', { q: cmp('temperature', '>', num(20)) }, { limit: 10, offset: 0, count: true })).count, 3);
+    assert.deepEqual(await second.listTenants(), ['', 'Acme']);
+    assert.equal(await second.hasTenant('Acme'), true);
+    assert.equal((await second.getEntity('Acme', 'urn:x:1'))?.id, 'urn:x:1');
+    assert.equal((await second.getContext('c1'))?.url, 'http://x/c1');
+    await second.close();
+  });
+
+  it('puts one database file per tenant under tenants/, in WAL mode', async () => {
+    const dir = tempDir();
+    const store = createSqliteStore({ dataDir: dir });
+    await putAll(store, 'Acme', [entity('urn:x:1', ['Thing'], {})]);
+    await putAll(store, '', [entity('urn:x:1', ['Thing'], {})]);
+    assert.ok(fs.existsSync(path.join(dir, 'default.sqlite')));
+    assert.deepEqual(fs.readdirSync(path.join(dir, 'tenants')).filter((f) => f.endsWith('.sqlite')), ['_41cme.sqlite']);
+    const db = new Database(path.join(dir, 'tenants', '_41cme.sqlite'), { readonly: true });
+    assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+    db.close();
+    await store.close();
+  });
+
+  it('writes nothing of a plan whose later write fails', async () => {
+    const store = createSqliteStore({ memory: true });
+    await assert.rejects(store.modify('', [], () => ({
+      writes: [
+        { op: 'put', entity: entity('urn:x:ok', ['Thing'], {}) },
+        { op: 'put', entity: { id: 'urn:x:bad' } as unknown as Entity }, // no createdAt: NOT NULL fails
+      ],
+      result: undefined,
+    })));
+    assert.equal(await store.getEntity('', 'urn:x:ok'), undefined);
+    await store.close();
+  });
+
+  it('refuses calls after close', async () => {
+    const store = createSqliteStore({ memory: true });
+    await store.close();
+    await assert.rejects(store.getEntity('', 'urn:x:1'), /closed/);
+  });
+
+  describe('tenant file names', () => {
+    it('round-trip any string and keep upper and lower case apart', () => {
+      for (const t of ['acme', 'Acme', 'a/b\\c:d', '..', 'ünï ✓', '_41', 'a-b']) {
+        assert.equal(decodeTenant(encodeTenant(t)), t);
+        assert.match(encodeTenant(t), /^[a-z0-9_-]+$/);
+      }
+      assert.notEqual(encodeTenant('Acme'), encodeTenant('acme'));
+    });
+  });
+
+  describe('query plans', () => {
+    // 3000 sensors: a type alone is dense (walked in rowid order), a narrow q range selective.
+    let db: Database.Database;
+    let planner: QueryPlanner;
+    let terms: TermTable;
+    before(async () => {
+      const dir = tempDir();
+      const store = createSqliteStore({ dataDir: dir });
+      const many: Entity[] = [];
+      for (let i = 0; i < 3000; i++) {
+        many.push(entity(`urn:x:${i}`, ['Sensor'], { temperature: prop(i / 100), name: prop(`s${i}`) }, [`/site/${i % 10}`]));
+      }
+      for (let i = 0; i < 10; i++) many.push(entity(`urn:x:rare:${i}`, ['Rare'], { temperature: prop(i) }));
+      await putAll(store, '', many);
+      await store.close();
+      db = openDatabase({ location: path.join(dir, 'default.sqlite'), mustExist: true });
+      registerSqlFunctions(db);
+      terms = new TermTable(db);
+      planner = new QueryPlanner(db, new StatementCache(db));
+    });
+    after(() => db.close());
+
+    const explain = (sql: string, params: unknown[]): string =>
+      (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((r) => r.detail).join('\n');
+    const pagePlan = (filter: EntityFilter): string => {
+      const p = planner.accessPath(translateFilter(filter, (iri) => terms.lookup(iri)).cond, 20);
+      return explain(pageSql(p.sql), [...p.params, 20, 0]);
+    };
+    const countPlan = (filter: EntityFilter): string => {
+      const p = planner.countQuery(translateFilter(filter, (iri) => terms.lookup(iri)).cond);
+      return explain(p.sql, p.params);
+    };
+
+    it('reads an entity by id through the unique index', () => {
+      assert.match(explain('SELECT doc FROM entities WHERE id = ?', ['x']), /SEARCH entities USING INDEX sqlite_autoindex_entities_1 \(id=\?\)/);
+    });
+
+    it('walks a dense filter in rowid order, probing each entity by its own index rows', () => {
+      const detail = pagePlan({ type: type('Sensor'), q: cmp('temperature', '>', num(1)) });
+      assert.match(detail, /SCAN e/);
+      assert.match(detail, /entity_types USING (COVERING INDEX entity_types_by_entity|PRIMARY KEY) \((type_id=\? AND )?entity_rowid=\?/);
+      assert.match(detail, /attrs USING PRIMARY KEY \(entity_rowid=\?\)/);
+      assert.doesNotMatch(detail, /TEMP B-TREE|attrs_by_num/);
+    });
+
+    it('drives a selective q term from the (name, num) index, without sorting', () => {
+      const detail = pagePlan({ type: type('Sensor'), q: cmp('temperature', '>', num(29.9)) });
+      assert.match(detail, /attrs USING COVERING INDEX attrs_by_num \(name_id=\? AND num>\?\)/);
+      assert.doesNotMatch(detail, /SCAN e|TEMP B-TREE FOR ORDER BY/);
+    });
+
+    it('drives a string equality from the (name, str) index', () => {
+      assert.match(pagePlan({ q: cmp('name', '==', str('s42')) }), /attrs USING COVERING INDEX attrs_by_str \(name_id=\? AND str=\?\)/);
+    });
+
+    it('drives attribute existence from the (name) index when selective', () => {
+      assert.match(countPlan({ type: type('Sensor'), q: exists('nothing') }), /attrs USING COVERING INDEX attrs_by_name \(name_id=\?/);
+    });
+
+    it('drives a scope from the scopes key', () => {
+      assert.match(countPlan({ scopeQ: scope('/site/3') }), /SEARCH scopes USING PRIMARY KEY \(scope=\?\)/);
+    });
+
+    it('counts a rare type from its entity_types key', () => {
+      assert.match(countPlan({ type: type('Rare'), q: cmp('temperature', '>', num(1)) }), /entity_types USING PRIMARY KEY \(type_id=\?\)/);
+    });
+
+    it('counts a lone type from its key alone', () => {
+      assert.equal(countPlan({ type: type('Sensor') }), 'SEARCH entity_types USING PRIMARY KEY (type_id=?)');
+    });
+
+    it('counts a dense filter from the smallest index range, never reading documents', () => {
+      const detail = countPlan({ type: type('Sensor'), q: cmp('temperature', '>', num(1)) });
+      assert.match(detail, /attrs USING COVERING INDEX attrs_by_num \(name_id=\? AND num>\?\)/);
+      assert.match(detail, /CO-ROUTINE e/); // e is the rowid list, not the entities table
+      assert.doesNotMatch(detail, /SEARCH e USING INTEGER PRIMARY KEY|sqlite_autoindex_entities/);
+    });
+  });
+
+  describe('filter translation', () => {
+    const ids = new Map<string, number>();
+    const termId = (iri: string): number => ids.get(iri) ?? ids.set(iri, ids.size + 1).get(iri)!;
+    const exact = (f: EntityFilter): boolean => translateFilter(f, termId).exact;
+    const render = (f: EntityFilter) => {
+      const planner = new QueryPlanner(openDatabase({ location: ':memory:', mustExist: false }), undefined as unknown as StatementCache);
+      return planner.probe(translateFilter(f, termId).cond);
+    };
+
+    it('is exact for ids, types, attrs, top-level q compares, patterns and scopes', () => {
+      assert.equal(exact({ ids: ['a', 'b'], idPattern: '^a', type: type('T'), attrs: [iri('x')] }), true);
+      assert.equal(exact({ q: cmp('t', '>', num(1)) }), true);
+      assert.equal(exact({ q: matches('name', '^a') }), true);
+      assert.equal(exact({ q: exists('name') }), true);
+      assert.equal(exact({ scopeQ: scope('/a/+/#') }), true);
+    });
+
+    it('leaves geometry, sub-attribute and compound paths to the matcher', () => {
+      assert.equal(exact({ geoQ: { georel: 'within', geometry: { type: 'Point', coordinates: [0, 0] }, geoproperty: LOCATION } }), false);
+      assert.equal(exact({ q: cmp(attrPath('t', ['unitCode']), '==', str('CEL')) }), false);
+      assert.equal(exact({ q: cmp(attrPath('t', [], ['k']), '==', str('v')) }), false);
+    });
+
+    it('binds values instead of pasting them into the SQL', () => {
+      const t = render({ ids: ["x' OR 1=1 --"], q: cmp('name', '==', str("'; DROP TABLE entities; --")) });
+      assert.doesNotMatch(t.sql, /DROP|OR 1=1/);
+      assert.ok(t.params.includes("'; DROP TABLE entities; --"));
+    });
+
+    it('produces the same SQL text for filters of the same shape (one cached statement)', () => {
+      const a = render({ type: type('A'), q: cmp('t', '>', num(1)) });
+      const b = render({ type: type('B'), q: cmp('u', '>', num(99)) });
+      assert.equal(a.sql, b.sql);
+      assert.notDeepEqual(a.params, b.params);
+    });
+  });
+});
