@@ -184,6 +184,30 @@ export function runStoreContract(name: string, makeStore: () => Promise<EntitySt
         assert.deepEqual(await idsOf(store, { q: cmp('n', '==', num(3)) }), ['urn:x:1']);
       });
 
+      it('re-indexes value changes written against the stored previous version (incremental path)', async () => {
+        await putAll(store, '', [entity('urn:x:1', ['A'], { n: prop(1), s: prop('old'), location: point(2.35, 48.9) })]);
+        const move = (n: number, s: string, lon: number, lat: number) =>
+          store.modify('', ['urn:x:1'], (current) => ({
+            writes: [{ op: 'put', entity: entity('urn:x:1', ['A'], { n: prop(n), s: prop(s), location: point(lon, lat) }), previous: current.get('urn:x:1') }],
+            result: undefined,
+          }));
+        await move(2, 'new', 2.35, 49.03);
+        assert.deepEqual(await idsOf(store, { q: cmp('n', '==', num(1)) }), []);
+        assert.deepEqual(await idsOf(store, { q: and(cmp('n', '==', num(2)), cmp('s', '==', str('new'))) }), ['urn:x:1']);
+        const nearOld = { georel: 'near' as const, maxDistance: 10_000, geometry: PARIS, geoproperty: LOCATION };
+        assert.deepEqual(await idsOf(store, { geoQ: nearOld }), []);
+        const nearNew = { ...nearOld, geometry: { type: 'Point' as const, coordinates: [2.35, 49.03] } };
+        assert.deepEqual(await idsOf(store, { geoQ: nearNew }), ['urn:x:1']);
+        // A `previous` that is not what the store holds (here: claiming the new values
+        // already) must not mislead the index into skipping rows.
+        await store.modify('', ['urn:x:1'], () => ({
+          writes: [{ op: 'put', entity: entity('urn:x:1', ['A'], { n: prop(3), s: prop('x'), location: point(0, 0) }), previous: entity('urn:x:1', ['A'], { n: prop(3), s: prop('x'), location: point(0, 0) }) }],
+          result: undefined,
+        }));
+        assert.deepEqual(await idsOf(store, { q: cmp('n', '==', num(3)) }), ['urn:x:1']);
+        assert.deepEqual(await idsOf(store, { q: cmp('n', '==', num(2)) }), []);
+      });
+
       it('forgets the index rows of a deleted entity', async () => {
         await putAll(store, '', dataset());
         await store.modify('', [SENSOR_1], (current) => ({

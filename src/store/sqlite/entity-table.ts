@@ -4,11 +4,12 @@
  */
 import type Database from 'better-sqlite3';
 import type { Entity } from '../../ngsi/entity';
-import { attrRowsOf, scopeRowsOf } from './index-rows';
+import { attrRowsOf, scopeRowsOf, type AttrRow } from './index-rows';
 import type { TermTable } from './term-table';
 
 /** geo_bbox ids are entity rowid * GEO_SLOTS + n, so an entity's boxes are found without a scan. */
 const GEO_SLOTS = 65536;
+
 
 export class EntityTable {
   private readonly selectDoc: Database.Statement<[string], { doc: string }>;
@@ -24,6 +25,8 @@ export class EntityTable {
   private readonly deleteAttrs: Database.Statement<[number]>;
   private readonly deleteScopes: Database.Statement<[number]>;
   private readonly deleteBox: Database.Statement<[number]>;
+  private readonly updateAttr: Database.Statement<unknown[]>;
+  private readonly updateBox: Database.Statement<unknown[]>;
 
   constructor(
     db: Database.Database,
@@ -35,18 +38,23 @@ export class EntityTable {
     this.updateEntity = db.prepare('UPDATE entities SET doc = ?, geo_count = ? WHERE rowid = ?');
     this.deleteEntity = db.prepare('DELETE FROM entities WHERE rowid = ?');
     this.insertType = db.prepare('INSERT OR IGNORE INTO entity_types (type_id, entity_rowid) VALUES (?, ?)');
-    this.insertAttr = db.prepare(
-      `INSERT INTO attrs (entity_rowid, seq, name_id, kind, dataset_id, tk, num, str, bool, ts, min_lon, max_lon, min_lat, max_lat)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
     this.insertScope = db.prepare('INSERT OR IGNORE INTO scopes (scope, entity_rowid) VALUES (?, ?)');
     this.insertBox = db.prepare(
       'INSERT INTO geo_bbox (id, min_lon, max_lon, min_lat, max_lat, entity_rowid, name_id) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.insertAttr = db.prepare(
+      `INSERT INTO attrs (entity_rowid, seq, name_id, kind, dataset_id, tk, num, str, bool, ts, min_lon, max_lon, min_lat, max_lat)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.deleteTypes = db.prepare('DELETE FROM entity_types WHERE entity_rowid = ?');
     this.deleteAttrs = db.prepare('DELETE FROM attrs WHERE entity_rowid = ?');
     this.deleteScopes = db.prepare('DELETE FROM scopes WHERE entity_rowid = ?');
     this.deleteBox = db.prepare('DELETE FROM geo_bbox WHERE id = ?');
+    this.updateAttr = db.prepare(
+      `UPDATE attrs SET tk = ?, num = ?, str = ?, bool = ?, ts = ?, min_lon = ?, max_lon = ?, min_lat = ?, max_lat = ?
+       WHERE entity_rowid = ? AND seq = ?`,
+    );
+    this.updateBox = db.prepare('UPDATE geo_bbox SET min_lon = ?, max_lon = ?, min_lat = ?, max_lat = ? WHERE id = ?');
   }
 
   get(id: string): Entity | undefined {
@@ -54,7 +62,13 @@ export class EntityTable {
     return row === undefined ? undefined : (JSON.parse(row.doc) as Entity);
   }
 
-  put(entity: Entity): void {
+  /**
+   * Writes the document and its index rows. `previous` must be the stored version (the
+   * caller proves it by identity with what it read in the same transaction): then only the
+   * index rows whose value changed are rewritten, which is what makes attribute updates
+   * (the common write: a new temperature) cheap.
+   */
+  put(entity: Entity, previous?: Entity): void {
     const doc = JSON.stringify(entity);
     const rows = attrRowsOf(entity);
     const geoCount = rows.reduce((n, r) => (r.bbox ? n + 1 : n), 0);
@@ -67,6 +81,7 @@ export class EntityTable {
       // Updating in place keeps the rowid, hence the entity's place in creation order.
       rowid = existing.rowid;
       this.updateEntity.run(doc, geoCount, rowid);
+      if (previous !== undefined && this.updateChangedRows(rowid, previous, entity, rows)) return;
       this.clearIndexRows(rowid, existing.geo_count);
     }
     for (const type of entity.type) this.insertType.run(this.terms.intern(type), rowid);
@@ -84,6 +99,32 @@ export class EntityTable {
     }
   }
 
+  /**
+   * In-place update when the entity keeps its structure (same attribute instances in the
+   * same order, same types and scopes): rows are matched by position. False: rebuild.
+   */
+  private updateChangedRows(rowid: number, previous: Entity, entity: Entity, rows: AttrRow[]): boolean {
+    const before = attrRowsOf(previous);
+    if (before.length !== rows.length || !sameStrings(previous.type, entity.type)) return false;
+    if (!sameStrings(scopeRowsOf(previous), scopeRowsOf(entity))) return false;
+    for (let i = 0; i < rows.length; i++) {
+      const a = rows[i];
+      const b = before[i];
+      if (a.name !== b.name || a.kind !== b.kind || a.datasetId !== b.datasetId || (a.bbox === null) !== (b.bbox === null)) return false;
+    }
+    let geo = 0;
+    for (let seq = 0; seq < rows.length; seq++) {
+      const a = rows[seq];
+      const b = a.bbox;
+      if (!sameValue(a, before[seq])) {
+        this.updateAttr.run(a.tk, a.num, a.str, a.bool, a.ts, b?.minLon ?? null, b?.maxLon ?? null, b?.minLat ?? null, b?.maxLat ?? null, rowid, seq);
+        if (b) this.updateBox.run(b.minLon, b.maxLon, b.minLat, b.maxLat, rowid * GEO_SLOTS + geo);
+      }
+      if (b) geo++;
+    }
+    return true;
+  }
+
   /** True if the entity existed. */
   delete(id: string): boolean {
     const existing = this.selectRow.get(id);
@@ -99,4 +140,19 @@ export class EntityTable {
     this.deleteAttrs.run(rowid);
     this.deleteScopes.run(rowid);
   }
+}
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function sameValue(a: AttrRow, b: AttrRow): boolean {
+  const x = a.bbox;
+  const y = b.bbox;
+  return (
+    a.tk === b.tk && a.num === b.num && a.str === b.str && a.bool === b.bool && a.ts === b.ts &&
+    (x === y || (x !== null && y !== null && x.minLon === y.minLon && x.maxLon === y.maxLon && x.minLat === y.minLat && x.maxLat === y.maxLat))
+  );
 }

@@ -31,7 +31,7 @@ export class TenantDb {
         if (entity !== undefined) current.set(id, entity);
       }
       const { writes, result } = plan(current);
-      this.applyWrites(writes);
+      this.applyWrites(writes, current);
       return result;
     });
     this.applyTxn = db.transaction((writes: EntityWrite[]) => this.applyWrites(writes));
@@ -73,10 +73,23 @@ export class TenantDb {
     this.db.close();
   }
 
-  private applyWrites(writes: EntityWrite[]): void {
+  /**
+   * `stored`: what this transaction read. A write's `previous` is trusted as the stored
+   * version (for incremental index updates) only if it is that very object, and only for
+   * the first write of that id.
+   */
+  private applyWrites(writes: EntityWrite[], stored?: Map<string, Entity>): void {
+    const written = new Set<string>();
     for (const write of writes) {
-      if (write.op === 'put') this.entities.put(write.entity);
-      else this.entities.delete(write.id);
+      if (write.op === 'delete') {
+        this.entities.delete(write.id);
+        written.add(write.id);
+      } else {
+        const id = write.entity.id;
+        const trusted = write.previous !== undefined && stored?.get(id) === write.previous && !written.has(id);
+        this.entities.put(write.entity, trusted ? write.previous : undefined);
+        written.add(id);
+      }
     }
   }
 }
