@@ -5,7 +5,7 @@
 import type { Attribute, Entity, Iri } from '../entity';
 import { notFound } from '../errors';
 import {
-  type AttrOutcome, addName, clone, describeDataset, indexOfDataset, requireInstance, stampNew, stampReplacing,
+  type AttrOutcome, addName, cloneEntity, describeDataset, indexOfDataset, requireInstance, stampNew, stampReplacing,
 } from './instances';
 
 /**
@@ -16,7 +16,7 @@ import {
 export function appendAttributes(
   e: Entity, attrs: Record<string, Attribute[]>, opts: { noOverwrite: boolean; now: string },
 ): { entity: Entity } & AttrOutcome {
-  const out = clone(e);
+  const out = cloneEntity(e);
   const outcome: AttrOutcome = { updated: [], notUpdated: [] };
   for (const [name, instances] of Object.entries(attrs)) {
     const list = out.attrs[name] ?? [];
@@ -43,7 +43,7 @@ export function appendAttributes(
  * exist (same name, same datasetId) are replaced; anything else is reported in notUpdated.
  */
 export function updateAttributes(e: Entity, attrs: Record<string, Attribute[]>, now: string): { entity: Entity } & AttrOutcome {
-  const out = clone(e);
+  const out = cloneEntity(e);
   const outcome: AttrOutcome = { updated: [], notUpdated: [] };
   for (const [name, instances] of Object.entries(attrs)) {
     const list = out.attrs[name];
@@ -68,7 +68,7 @@ export function updateAttributes(e: Entity, attrs: Record<string, Attribute[]>, 
  * is ResourceNotFound (nothing is created, unlike append).
  */
 export function replaceAttribute(e: Entity, name: string, instances: Attribute[], now: string): Entity {
-  const out = clone(e);
+  const out = cloneEntity(e);
   for (const inst of instances) {
     const { index } = requireInstance(out, name, inst.datasetId);
     out.attrs[name][index] = stampReplacing(inst, out.attrs[name][index], now);
@@ -82,7 +82,7 @@ export function replaceAttribute(e: Entity, name: string, instances: Attribute[]
  * `datasetId`, or every instance with deleteAll; missing -> ResourceNotFound.
  */
 export function deleteAttribute(e: Entity, name: Iri, opts: { datasetId?: string; deleteAll: boolean; now: string }): Entity {
-  const out = clone(e);
+  const out = cloneEntity(e);
   if (opts.deleteAll) {
     if (!(name in out.attrs)) throw notFound(`Entity '${e.id}' has no attribute '${name}'`);
     delete out.attrs[name];

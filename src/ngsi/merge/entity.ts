@@ -8,7 +8,7 @@ import { badRequest } from '../errors';
 import type { EntityFragment } from '../parse';
 import { isNullMarker } from '../parse/null';
 import { appendAttributes } from './attributes';
-import { clone, indexOfDataset, stampNew } from './instances';
+import { cloneEntity, indexOfDataset, stampNew } from './instances';
 import { mergeInstance } from './patch';
 
 /**
@@ -16,7 +16,7 @@ import { mergeInstance } from './patch';
  * new types and never removes one (Orion-LD and Stellio do the same for append and merge).
  */
 export function addTypes(e: Entity, types: readonly Iri[], now: string): Entity {
-  const out = clone(e);
+  const out = cloneEntity(e);
   const added = types.filter((t) => !out.type.includes(t));
   if (added.length > 0) {
     out.type.push(...added);
@@ -38,7 +38,7 @@ export function mergeEntity(e: Entity, frag: EntityFragment, now: string): Entit
   if (frag.id !== undefined && frag.id !== e.id) {
     throw badRequest(`Invalid entity fragment: id '${frag.id}' does not match the entity '${e.id}'`);
   }
-  const out = frag.type === undefined ? clone(e) : addTypes(e, frag.type, now);
+  const out = frag.type === undefined ? cloneEntity(e) : addTypes(e, frag.type, now);
   if (frag.scope === null) delete out.scope;
   else if (frag.scope !== undefined) out.scope = [...frag.scope];
 

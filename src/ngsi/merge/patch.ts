@@ -15,7 +15,7 @@ import type { AttributeFragment } from '../parse/fragment';
 import { geometryProblem } from '../parse/geo';
 import { VALUE_MEMBER, VALUE_MEMBERS } from '../parse/kinds';
 import { isNullMarker } from '../parse/null';
-import { clone, requireInstance, stampReplacing } from './instances';
+import { cloneEntity, cloneAttribute, requireInstance, stampReplacing } from './instances';
 
 const RELATIONSHIP_KINDS: ReadonlySet<AttributeKind> = new Set(['Relationship', 'ListRelationship']);
 // Identity and system members: never taken from a patch.
@@ -30,11 +30,11 @@ export function mergeInstance(
   if (change.type !== undefined && change.type !== prev.type) {
     throw badRequest(`Invalid ${label}: attempt to transform a ${prev.type} into a ${change.type}`);
   }
-  const out = clone(prev);
+  const out = cloneAttribute(prev);
   for (const [key, v] of Object.entries(change.members)) {
     if (KEPT.has(key) || v === undefined) continue;
     checkMemberFits(prev.type, key, v, label);
-    (out as unknown as Record<string, unknown>)[key] = clone(v);
+    (out as unknown as Record<string, unknown>)[key] = v;
   }
   const subs = Object.entries(change.sub);
   if (subs.length > 0) {
@@ -76,7 +76,7 @@ export function patchAttribute(e: Entity, name: string, frag: AttributeFragment,
   const ds = datasetId ?? frag.members.datasetId;
   const { list, index } = requireInstance(e, name, ds);
   const merged = mergeInstance(list[index], frag, `attribute '${name}'`, now);
-  const out = clone(e);
+  const out = cloneEntity(e);
   out.attrs[name] = out.attrs[name].map((a, i) => (i === index ? merged : a));
   out.modifiedAt = now;
   return out;
