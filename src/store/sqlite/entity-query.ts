@@ -10,13 +10,12 @@ import { compileFilter } from '../../ngsi/query/matcher';
 import type { Page, QueryResult } from '../port';
 import type { Cond } from './cond';
 import { translateFilter } from './filter-sql';
-import { QueryPlanner } from './query-plan';
+import { QueryPlanner, type AccessPath } from './query-plan';
 import { StatementCache } from './statement-cache';
 import type { TermTable } from './term-table';
 
-export const pageSql = (where: string): string =>
-  `SELECT e.doc FROM entities e WHERE ${where} ORDER BY e.rowid LIMIT ? OFFSET ?`;
-export const candidatesSql = (where: string): string => `SELECT e.doc FROM entities e WHERE ${where} ORDER BY e.rowid`;
+export const candidatesSql = (path: AccessPath): string => `SELECT e.doc FROM ${path.from} WHERE ${path.sql} ORDER BY ${path.orderBy}`;
+export const pageSql = (path: AccessPath): string => `${candidatesSql(path)} LIMIT ? OFFSET ?`;
 
 export class EntityQueries {
   private readonly cache: StatementCache;
@@ -39,7 +38,7 @@ export class EntityQueries {
     const entities: Entity[] = [];
     if (page.limit > 0) {
       const path = this.planner.accessPath(cond, page.offset + page.limit);
-      const rows = this.cache.get(pageSql(path.sql)).all(...path.params, page.limit, page.offset) as Array<{ doc: string }>;
+      const rows = this.cache.get(pageSql(path)).all(...path.params, page.limit, page.offset) as Array<{ doc: string }>;
       for (const row of rows) entities.push(JSON.parse(row.doc) as Entity);
     }
     if (!page.count) return { entities };
@@ -54,7 +53,7 @@ export class EntityQueries {
     const end = page.offset + page.limit;
     let matched = 0;
     const path = this.planner.accessPath(cond, page.count ? 'all' : end);
-    for (const row of this.cache.get(candidatesSql(path.sql)).iterate(...path.params) as IterableIterator<{ doc: string }>) {
+    for (const row of this.cache.get(candidatesSql(path)).iterate(...path.params) as IterableIterator<{ doc: string }>) {
       const entity = JSON.parse(row.doc) as Entity;
       if (!matches(entity)) continue;
       if (matched >= page.offset && matched < end) entities.push(entity);

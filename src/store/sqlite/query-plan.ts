@@ -23,10 +23,18 @@ interface Driver extends Sql {
   from: string;
 }
 
-/** How candidates are found: a WHERE clause over `entities e`. */
+/**
+ * How candidates are found: `SELECT e.doc FROM <from> WHERE <sql> ORDER BY <orderBy>`,
+ * which reads matches in creation (rowid) order.
+ */
 export interface AccessPath extends Sql {
+  from: string;
+  orderBy: string;
   driven: boolean;
 }
+
+const ENTITIES = 'entities e';
+const BY_ROWID = 'e.rowid';
 
 /** Below this, materialising a driver is cheap whatever the other numbers. */
 const MIN_DRIVER_CAP = 1000;
@@ -49,16 +57,35 @@ export class QueryPlanner {
   accessPath(cond: Cond, rowsWanted: number | 'all'): AccessPath {
     const conjuncts = conjunctsOf(cond);
     const candidates = this.driverCandidates(conjuncts);
-    if (candidates.length === 0) return { ...this.probe(cond), driven: false };
+    if (candidates.length === 0) return this.walk(conjuncts, cond);
     const total = this.entityCountEstimate.get()?.n ?? 0;
     // Materialising c rowids costs about c; walking in rowid order costs about
     // rowsWanted * total / c (at the density c / total). Drive when c^2 < 8 * rowsWanted * total.
     const cap = rowsWanted === 'all' ? total + 1 : Math.ceil(Math.max(MIN_DRIVER_CAP, Math.sqrt(8 * rowsWanted * total)));
     const best = this.smallestDriver(candidates, cap);
-    if (best === undefined) return { ...this.probe(cond), driven: false };
+    if (best === undefined) return this.walk(conjuncts, cond);
     const driver = this.driverOf(best.atom);
     const rest = this.probe(and(conjuncts.filter((c) => c !== best.atom)));
-    return { sql: `e.rowid IN (${driver.sql}) AND ${rest.sql}`, params: [...driver.params, ...rest.params], driven: true };
+    return { sql: `e.rowid IN (${driver.sql}) AND ${rest.sql}`, params: [...driver.params, ...rest.params], from: ENTITIES, orderBy: BY_ROWID, driven: true };
+  }
+
+  /**
+   * The dense path. With a single-type condition the walk follows that type's key
+   * (entity_types is keyed by (type_id, entity_rowid), so it is already in creation order):
+   * entities of other types are never visited, however many were created first.
+   */
+  private walk(conjuncts: Cond[], cond: Cond): AccessPath {
+    const byType = conjuncts.find((c): c is Atom => c.kind === 'atom' && isSingleType(c));
+    if (byType === undefined) return { ...this.probe(cond), from: ENTITIES, orderBy: BY_ROWID, driven: false };
+    const rest = this.probe(and(conjuncts.filter((c) => c !== byType)));
+    return {
+      // CROSS JOIN keeps entity_types as the outer loop, so ORDER BY needs no sort.
+      from: 'entity_types t CROSS JOIN entities e ON e.rowid = t.entity_rowid',
+      sql: `t.${byType.sql} AND ${rest.sql}`,
+      params: [...byType.params, ...rest.params],
+      orderBy: 't.entity_rowid',
+      driven: false,
+    };
   }
 
   /**
@@ -77,7 +104,7 @@ export class QueryPlanner {
     const driver = this.driverOf(best.atom);
     const rest = this.probe(and(conjuncts.filter((c) => c !== best.atom)));
     // A single type lists each entity once (its key); other drivers may repeat an entity.
-    const unique = best.atom.table === 'entity_types' && best.atom.sql === 'type_id = ?' && !best.atom.driver;
+    const unique = isSingleType(best.atom);
     const rowids = `SELECT ${unique ? '' : 'DISTINCT '}${driver.column} AS rowid FROM ${driver.from}`;
     return { sql: `SELECT COUNT(*) AS n FROM (${rowids}) e WHERE ${rest.sql}`, params: [...driver.params, ...rest.params] };
   }
@@ -167,6 +194,11 @@ function probeSql(a: Atom): string {
       throw new Error(`Unhandled table ${String(unknownTable)}`);
     }
   }
+}
+
+/** `type_id = ?` on entity_types' own key: one row per entity, in rowid order. */
+function isSingleType(a: Atom): boolean {
+  return a.table === 'entity_types' && a.sql === 'type_id = ?' && !a.driver;
 }
 
 function conjunctsOf(cond: Cond): Cond[] {

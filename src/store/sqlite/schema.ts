@@ -109,6 +109,7 @@ export function openDatabase(opts: OpenOptions): Database.Database {
     db.pragma('busy_timeout = 5000');
     db.pragma('temp_store = MEMORY');
     db.pragma('cache_size = -64000');
+
     migrate(db);
   } catch (err) {
     db.close();
