@@ -208,6 +208,23 @@ export function runStoreContract(name: string, makeStore: () => Promise<EntitySt
         assert.deepEqual(await idsOf(store, { q: cmp('n', '==', num(2)) }), []);
       });
 
+      it('commits concurrent modifications independently: a failing plan takes only its own writes back', async () => {
+        await putAll(store, '', [entity('urn:x:0', ['A'], { n: prop(0) })]);
+        const put = (id: string, n: number, fail = false) =>
+          store.modify('', [id], (current) => {
+            const writes = [{ op: 'put' as const, entity: entity(id, ['A'], { n: prop(n) }), previous: current.get(id) }];
+            if (fail) throw new NgsiError('BadRequestData', 'planned failure');
+            return { writes, result: current.has(id) };
+          });
+        const outcomes = await Promise.allSettled([put('urn:x:1', 1), put('urn:x:2', 2, true), put('urn:x:0', 10), put('urn:x:1', 11)]);
+        assert.deepEqual(outcomes.map((o) => o.status), ['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+        // The second write of urn:x:1 saw the first one (requests are applied in order).
+        assert.deepEqual(outcomes.map((o) => (o.status === 'fulfilled' ? o.value : 'x')), [false, 'x', true, true]);
+        assert.deepEqual(await idsOf(store, { type: type('A') }), ['urn:x:0', 'urn:x:1']);
+        assert.deepEqual(await idsOf(store, { q: cmp('n', '>', num(5)) }), ['urn:x:0', 'urn:x:1']);
+        assert.equal(await store.getEntity('', 'urn:x:2'), undefined);
+      });
+
       it('forgets the index rows of a deleted entity', async () => {
         await putAll(store, '', dataset());
         await store.modify('', [SENSOR_1], (current) => ({

@@ -1,7 +1,8 @@
 /**
  * The embedded EntityStore: one SQLite database per tenant (tenant-files.ts), opened on
- * first use and kept open. better-sqlite3 is synchronous, so each call runs to completion
- * without interleaving; the async signatures only honour the port.
+ * first use and kept open. better-sqlite3 is synchronous, so each read runs to completion
+ * without interleaving; writes of one event-loop turn are committed together (group
+ * commit, tenant-db.ts).
  */
 import fs from 'node:fs';
 import type { Entity } from '../../ngsi/entity';
@@ -65,7 +66,7 @@ export class SqliteStore implements EntityStore {
 
   async modify<T>(tenant: string, ids: string[], plan: (current: Map<string, Entity>) => Plan<T>): Promise<T> {
     const existing = this.open(tenant, false);
-    if (existing !== undefined) return existing.modify(ids, plan);
+    if (existing !== undefined) return existing.modifyGrouped(ids, plan);
     // Unknown tenant: its state is empty, so the plan can run before anything exists; the
     // database is created only if there is something to write (a failed or empty plan
     // must not create a tenant).
