@@ -66,7 +66,7 @@ export class SqliteStore implements EntityStore {
 
   async modify<T>(tenant: string, ids: string[], plan: (current: Map<string, Entity>) => Plan<T>): Promise<T> {
     const existing = this.open(tenant, false);
-    if (existing !== undefined) return existing.modifyGrouped(ids, plan);
+    if (existing !== undefined) return existing.modify(ids, plan);
     // Unknown tenant: its state is empty, so the plan can run before anything exists; the
     // database is created only if there is something to write (a failed or empty plan
     // must not create a tenant).
