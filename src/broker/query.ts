@@ -11,7 +11,7 @@ import type { RequestScope } from './scope';
 
 /** Clause 6.4.3.2: a query must select something (Orion-LD: "too broad query"). */
 export function assertSelective(filter: EntityFilter): void {
-  if (!filter.ids && !filter.idPattern && !filter.type && !filter.attrs && !filter.q && !filter.geoQ && !filter.scopeQ) {
+  if (!filter.selectors && !filter.ids && !filter.idPattern && !filter.type && !filter.attrs && !filter.q && !filter.geoQ && !filter.scopeQ) {
     throw new NgsiError(
       'BadRequestData',
       'Too broad query: give at least one of id, idPattern, type, attrs, q, geoQ or scopeQ',
@@ -24,13 +24,14 @@ const PURGE_CHUNK = 1000;
 export class QueryService {
   constructor(private readonly deps: BrokerDeps) {}
 
-  async query(scope: RequestScope, filter: EntityFilter, page: Page): Promise<QueryResult> {
-    assertSelective(filter);
+  /** With `page.local` (local=true) a query may select everything: all of Weft's data is local. */
+  async query(scope: RequestScope, filter: EntityFilter, page: Page & { local?: boolean }): Promise<QueryResult> {
+    if (!page.local) assertSelective(filter);
     if (page.limit > this.deps.limits.maxLimit) {
       throw new NgsiError('TooManyResults', `limit ${page.limit} exceeds the maximum of ${this.deps.limits.maxLimit}`);
     }
     await assertTenantExists(this.deps, scope);
-    return this.deps.store.queryEntities(scope.tenant, filter, page);
+    return this.deps.store.queryEntities(scope.tenant, filter, { limit: page.limit, offset: page.offset, count: page.count });
   }
 
   /**

@@ -212,6 +212,16 @@ describe('e2e: /entities and /entities/{id}', () => {
       assert.deepEqual(left.body.map((e: { id: string }) => e.id), ['urn:ngsi-ld:Sensor:1', 'urn:ngsi-ld:Sensor:2', 'urn:ngsi-ld:Sensor:3']);
     });
 
+    it('lists every entity with local=true, which needs no other restriction (clause 6.3.18)', async () => {
+      await create(sensor(1));
+      await create({ id: 'urn:ngsi-ld:Room:1', type: 'Room' });
+      const res = await t.http.get(`${BASE}/entities?local=true&count=true`);
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.equal(res.headers['ngsild-results-count'], '2');
+      assertProblem(await t.http.get(`${BASE}/entities`), 400, 'BadRequestData');
+      assertProblem(await t.http.get(`${BASE}/entities?local=maybe`), 400, 'BadRequestData');
+    });
+
     it('refuses a purge without any filter', async () => {
       assertProblem(await t.http.delete(`${BASE}/entities`), 400, 'BadRequestData');
     });

@@ -29,6 +29,15 @@ describe('e2e: POST /entityOperations/query (clause 6.23, Query 5.2.23)', () => 
     assert.deepEqual(await idsOf({ type: 'Query', entities: [{ type: 'Room;Office' }] }), ids('O1'));
   });
 
+  it('ORs selectors that mix ids, idPatterns and types (clause 5.2.23), and ANDs them with q', async () => {
+    const mixed = { type: 'Query', entities: [{ id: 'urn:ngsi-ld:Room:3' }, { idPattern: 'Room:1$', type: 'Room' }, { type: 'Office' }] };
+    assert.deepEqual(await idsOf(mixed), ids('R1', 'R3', 'O1', 'O2'));
+    const hot = ((await t.http.get(`${BASE}/entities?q=temperature>=25&limit=100`)).body as { id: string }[]).map((e) => e.id);
+    const expected = ids('R1', 'R3', 'O1', 'O2').filter((id) => hot.includes(id));
+    assert.ok(expected.length > 0 && expected.length < 4, 'the fixture splits the selection');
+    assert.deepEqual(await idsOf({ ...mixed, q: 'temperature>=25' }), expected);
+  });
+
   it('filters with q, projects with attrs', async () => {
     const res = await post({ type: 'Query', entities: [{ type: 'Room' }], q: 'temperature>=25', attrs: ['name'] });
     assert.equal(res.status, 200);

@@ -46,6 +46,8 @@ export const FILTER_CASES: FilterCase[] = [
   ['types or-ed', { type: typeOr(type('Building'), type('Device')) }, [SENSOR_3, DEVICE_1, DEVICE_2, BUILDING_1]],
   ['types and-ed', { type: typeAnd(type('Sensor'), type('Device')) }, [SENSOR_3]],
   ['ids and type together', { ids: [SENSOR_3, DEVICE_1, BUILDING_1], type: type('Device') }, [SENSOR_3, DEVICE_1]],
+  ['selectors or-ed, each and-ing its members', { selectors: [{ ids: [SENSOR_1] }, { idPattern: ':Sensor:', type: type('Device') }, { type: type('Building') }] }, [SENSOR_1, SENSOR_3, BUILDING_1]],
+  ['selectors and-ed with q', { selectors: [{ type: type('Sensor') }, { ids: [DEVICE_2] }], q: cmp('temperature', '>', num(20)) }, [SENSOR_1, SENSOR_3, SENSOR_5]],
   ['attrs: one attribute', { attrs: [iri('battery')] }, [DEVICE_1, DEVICE_2]],
   ['attrs: any of several', { attrs: [iri('battery'), iri('address')] }, [DEVICE_1, DEVICE_2, BUILDING_1]],
   ['q number >, any instance, never a numeric string', { q: cmp('temperature', '>', num(20)) }, [SENSOR_1, SENSOR_3, SENSOR_5]],

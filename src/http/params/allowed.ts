@@ -6,7 +6,7 @@
 import { NgsiError } from '../../ngsi/errors';
 
 /** Parameters of NGSI-LD that Weft knows but has not built (issue notes list them). */
-const NOT_BUILT = new Set(['local', 'csf', 'expandValues', 'entityMap', 'containedBy', 'doNotCompact', 'collation', 'orderBy', 'via', 'splitEntities']);
+const NOT_BUILT = new Set(['csf', 'expandValues', 'entityMap', 'containedBy', 'doNotCompact', 'collation', 'orderBy', 'via', 'splitEntities']);
 
 export type Query = Record<string, unknown>;
 

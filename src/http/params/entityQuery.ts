@@ -14,10 +14,10 @@ import { parseTypeExpr } from '../../ngsi/query/typeExpr';
 import type { RenderOptions } from '../../ngsi/render';
 import { isUri } from '../../ngsi/uri';
 import { str, type Query } from './allowed';
-import { VIEW_OPTIONS, parseNonNegativeInt, parseOptions } from './options';
+import { VIEW_OPTIONS, parseBoolean, parseNonNegativeInt, parseOptions } from './options';
 
 export const FILTER_PARAMS = ['id', 'type', 'idPattern', 'attrs', 'q', 'georel', 'geometry', 'coordinates', 'geoproperty', 'scopeQ'];
-export const VIEW_PARAMS = ['attrs', 'pick', 'omit', 'options', 'format', 'lang', 'geometryProperty', 'join', 'joinLevel'];
+export const VIEW_PARAMS = ['attrs', 'pick', 'omit', 'options', 'format', 'lang', 'geometryProperty', 'join', 'joinLevel', 'local'];
 export const PAGE_PARAMS = ['limit', 'offset', 'count'];
 
 export interface View {
@@ -99,6 +99,11 @@ export interface Paging {
   limit: number;
   offset: number;
   count: boolean;
+  /**
+   * `local=true` (clause 6.3.18): only local data, which is all Weft has (no context
+   * sources); as in Orion-LD it also allows a query without any restriction.
+   */
+  local: boolean;
 }
 
 export function parsePaging(query: Query, defaults: { defaultLimit: number }): Paging {
@@ -116,5 +121,5 @@ export function parsePaging(query: Query, defaults: { defaultLimit: number }): P
   const count = countText === 'true';
   // Clause 6.3.10: limit=0 is only meaningful to obtain the count.
   if (limit === 0 && !count) throw new NgsiError('BadRequestData', 'limit=0 is only allowed together with count=true');
-  return { limit, offset, count };
+  return { limit, offset, count, local: parseBoolean(query, 'local') };
 }

@@ -3,7 +3,7 @@
  */
 import { NgsiError } from '../../ngsi/errors';
 import type { CompiledContext } from '../../ngsi/jsonld/context';
-import type { EntityFilter, TypeExpr } from '../../ngsi/query/ast';
+import type { EntityFilter, EntitySelector, TypeExpr } from '../../ngsi/query/ast';
 import { parseAttrList } from '../../ngsi/query/attrList';
 import { parseGeoQuery } from '../../ngsi/query/geoQuery';
 import { parseQ } from '../../ngsi/query/q';
@@ -47,29 +47,21 @@ function parseSelector(raw: unknown, i: number, expand: (t: string) => string): 
   return { id, idPattern, type: type === undefined ? undefined : parseTypeExpr(type, expand) };
 }
 
-/**
- * Several selectors are OR-ed (clause 5.2.23). The AST holds one selector, so lists are
- * folded where that is exact: same type (or none) with ids and/or types alone.
- */
-function foldSelectors(selectors: Selector[], filter: EntityFilter): void {
-  if (selectors.length === 1) {
-    const [s] = selectors;
-    if (s.id) filter.ids = [s.id];
-    if (s.idPattern) filter.idPattern = s.idPattern;
-    if (s.type) filter.type = s.type;
+/** Clause 5.2.23: the selectors are OR-ed; one alone is just the filter's own members. */
+function applySelectors(selectors: Selector[], filter: EntityFilter): void {
+  if (selectors.length > 1) {
+    filter.selectors = selectors.map(toFilterSelector);
     return;
   }
-  if (selectors.every((s) => !s.id && !s.idPattern && s.type)) {
-    filter.type = { kind: 'or', items: selectors.map((s) => s.type as TypeExpr) };
-    return;
-  }
-  const typeKey = JSON.stringify(selectors[0].type);
-  if (selectors.every((s) => s.id && !s.idPattern && JSON.stringify(s.type) === typeKey)) {
-    filter.ids = selectors.map((s) => s.id as string);
-    if (selectors[0].type) filter.type = selectors[0].type;
-    return;
-  }
-  throw new NgsiError('OperationNotSupported', 'Several entity selectors mixing ids, idPatterns and different types are not supported yet');
+  Object.assign(filter, toFilterSelector(selectors[0]));
+}
+
+function toFilterSelector(s: Selector): EntitySelector {
+  const out: EntitySelector = {};
+  if (s.id !== undefined) out.ids = [s.id];
+  if (s.idPattern !== undefined) out.idPattern = s.idPattern;
+  if (s.type !== undefined) out.type = s.type;
+  return out;
 }
 
 export function parseQueryBody(doc: unknown, ctx: CompiledContext): { filter: EntityFilter; attrs?: string[]; lang?: string } {
@@ -85,7 +77,7 @@ export function parseQueryBody(doc: unknown, ctx: CompiledContext): { filter: En
   const filter: EntityFilter = {};
   if (o.entities !== undefined) {
     if (!Array.isArray(o.entities) || o.entities.length === 0) throw new NgsiError('BadRequestData', 'entities must be a non-empty array');
-    foldSelectors(o.entities.map((s, i) => parseSelector(s, i, expand)), filter);
+    applySelectors(o.entities.map((s, i) => parseSelector(s, i, expand)), filter);
   }
   let attrs: string[] | undefined;
   if (o.attrs !== undefined) {

@@ -52,7 +52,7 @@ function attribute(a: AttributeSummary, ctx: CompiledContext): object {
 
 export function discoveryRouter(deps: HttpDeps): Router {
   const r = Router();
-  const DETAILS = new Set(['details']);
+  const DETAILS = new Set(['details', 'local']);
   const NONE = new Set<string>();
 
   r.get('/types', handle(async (req, res) => {

@@ -78,8 +78,13 @@ export type ScopeExpr =
   | { kind: 'and'; items: ScopeExpr[] }
   | { kind: 'or'; items: ScopeExpr[] };
 
+/** One entry of a Query's `entities` list (clause 5.2.23 / 5.2.8 EntitySelector). */
+export type EntitySelector = Pick<EntityFilter, 'ids' | 'idPattern' | 'type'>;
+
 /** Everything that selects entities. All members are optional and AND-ed together. */
 export interface EntityFilter {
+  /** The entity matches at least one selector (POST /entityOperations/query `entities`). */
+  selectors?: EntitySelector[];
   /** Entity ids (any of). */
   ids?: string[];
   /** Regular expression source matched against the whole id (anchored by the consumer? no: spec says "matches", we use RegExp.test). */

@@ -32,6 +32,7 @@ const MATCH_ALL: EntityPredicate = () => true;
 /** Every member of the filter AND-ed; an empty filter matches every entity. */
 export function compileFilter(filter: EntityFilter): EntityPredicate {
   const predicates: EntityPredicate[] = [];
+  if (filter.selectors !== undefined) predicates.push(any(filter.selectors.map(compileFilter)));
   if (filter.ids !== undefined) {
     const ids = new Set(filter.ids);
     predicates.push((e) => ids.has(e.id));

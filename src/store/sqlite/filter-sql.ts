@@ -15,6 +15,7 @@ import { assertRegex, attrExists, translateQ, type TermId } from './q-sql';
 
 export function translateFilter(f: EntityFilter, termId: TermId): Translated {
   const parts: Translated[] = [];
+  if (f.selectors !== undefined) parts.push(anyOf(f.selectors.map((s) => translateFilter(s, termId))));
   if (f.ids !== undefined) parts.push(ids(f.ids));
   if (f.idPattern !== undefined) parts.push(idPattern(f.idPattern));
   if (f.type !== undefined) parts.push(type(f.type, termId));

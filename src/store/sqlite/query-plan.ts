@@ -102,11 +102,14 @@ export class QueryPlanner {
       return { sql: `SELECT COUNT(*) AS n FROM entities e WHERE ${all.sql}`, params: all.params };
     }
     const driver = this.driverOf(best.atom);
-    const rest = this.probe(and(conjuncts.filter((c) => c !== best.atom)));
+    const restCond = and(conjuncts.filter((c) => c !== best.atom));
+    const rest = this.probe(restCond);
     // A single type lists each entity once (its key); other drivers may repeat an entity.
     const unique = isSingleType(best.atom);
     const rowids = `SELECT ${unique ? '' : 'DISTINCT '}${driver.column} AS rowid FROM ${driver.from}`;
-    return { sql: `SELECT COUNT(*) AS n FROM (${rowids}) e WHERE ${rest.sql}`, params: [...driver.params, ...rest.params] };
+    // Conditions on the entity row itself (an id inside an OR of selectors) need the row.
+    const from = readsEntityRow(restCond) ? `(${rowids}) d CROSS JOIN entities e ON e.rowid = d.rowid` : `(${rowids}) e`;
+    return { sql: `SELECT COUNT(*) AS n FROM ${from} WHERE ${rest.sql}`, params: [...driver.params, ...rest.params] };
   }
 
   private driverCandidates(conjuncts: Cond[]): Atom[] {
@@ -192,6 +195,25 @@ function probeSql(a: Atom): string {
     default: {
       const unknownTable: never = a.table;
       throw new Error(`Unhandled table ${String(unknownTable)}`);
+    }
+  }
+}
+
+/** Whether a condition has an atom on `entities e` itself (not on an index table). */
+function readsEntityRow(cond: Cond): boolean {
+  switch (cond.kind) {
+    case 'atom':
+      return cond.table === 'entities';
+    case 'and':
+    case 'or':
+      return cond.items.some(readsEntityRow);
+    case 'not':
+      return readsEntityRow(cond.item);
+    case 'const':
+      return false;
+    default: {
+      const unknownCond: never = cond;
+      throw new Error(`Unhandled condition ${JSON.stringify(unknownCond)}`);
     }
   }
 }
