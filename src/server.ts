@@ -58,6 +58,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     discovery: new DiscoveryService(deps),
     contexts,
     limits: { defaultLimit: config.defaultLimit, maxBodyBytes: config.maxBodyBytes },
+    log,
   });
   http.on('request', app);
   // Clients keep connections open between requests; keep-alive must outlive their pauses.

@@ -47,7 +47,12 @@ export function createApp(deps: HttpDeps): express.Express {
   app.use((req: Request, res: Response) => {
     sendProblem(res, new NgsiError('ResourceNotFound', `No resource at ${req.method} ${req.path}`));
   });
-  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    if (!(err instanceof NgsiError)) deps.log.error({ err, method: req.method, url: req.originalUrl }, 'request failed unexpectedly');
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
     sendProblem(res, err);
   });
   return app;

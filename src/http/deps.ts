@@ -4,6 +4,7 @@ import type { DiscoveryService } from '../broker/discovery';
 import type { EntityService } from '../broker/entities';
 import type { QueryService } from '../broker/query';
 import type { ContextManager } from '../ngsi/jsonld/manager';
+import type { Logger } from '../ops/logger';
 
 /** The use cases the routers call (STYLE.md 5: createRouter(deps)). */
 export interface HttpDeps {
@@ -14,4 +15,5 @@ export interface HttpDeps {
   discovery: DiscoveryService;
   contexts: ContextManager;
   limits: { defaultLimit: number; maxBodyBytes: number };
+  log: Logger;
 }

@@ -2,14 +2,18 @@ import type { NextFunction, Request, Response } from 'express';
 import { NgsiError } from '../ngsi/errors';
 import { sendProblem } from './problem';
 
-/** Wraps an async route handler so every failure becomes a ProblemDetails response. */
+/**
+ * Wraps an async route handler: NGSI-LD errors become their ProblemDetails response here;
+ * anything else is a bug and goes to the app's error handler, which logs it (app.ts).
+ */
 export function handle(fn: (req: Request, res: Response) => Promise<void> | void) {
-  return (req: Request, res: Response, _next: NextFunction): void => {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const fail = (err: unknown): void => (err instanceof NgsiError ? sendProblem(res, err) : next(err));
     try {
       const r = fn(req, res);
-      if (r) r.catch((err: unknown) => sendProblem(res, err));
+      if (r) r.catch(fail);
     } catch (err) {
-      sendProblem(res, err);
+      fail(err);
     }
   };
 }
