@@ -11,6 +11,7 @@ import { batchRouter } from './routes/batch';
 import { contextsRouter } from './routes/contexts';
 import { discoveryRouter } from './routes/discovery';
 import { entitiesRouter } from './routes/entities';
+import { healthRouter } from './routes/health';
 
 export const API_PREFIX = '/ngsi-ld/v1';
 
@@ -43,6 +44,7 @@ export function createApp(deps: HttpDeps): express.Express {
   api.use(discoveryRouter(deps));
   api.use(contextsRouter(deps));
   app.use(API_PREFIX, api);
+  app.use(healthRouter());
 
   app.use((req: Request, res: Response) => {
     sendProblem(res, new NgsiError('ResourceNotFound', `No resource at ${req.method} ${req.path}`));
