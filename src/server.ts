@@ -17,6 +17,9 @@ import { ContextManager } from './ngsi/jsonld/manager';
 import { createLogger } from './ops/logger';
 import { createSqliteStore } from './store/sqlite';
 
+/** How long a stopping server waits for requests in flight before cutting connections. */
+const SHUTDOWN_GRACE_MS = 5000;
+
 export interface RunningServer {
   url: string;
   port: number;
@@ -72,9 +75,16 @@ export async function startServer(config: Config): Promise<RunningServer> {
     async close() {
       if (closed) return;
       closed = true;
+      // Graceful: stop accepting, let requests in flight finish (bounded), then close the
+      // store, which commits writes still queued for a group commit.
       await new Promise<void>((resolve) => {
-        http.close(() => resolve());
-        http.closeAllConnections();
+        const force = setTimeout(() => http.closeAllConnections(), SHUTDOWN_GRACE_MS);
+        force.unref();
+        http.close(() => {
+          clearTimeout(force);
+          resolve();
+        });
+        http.closeIdleConnections();
       });
       await store.close();
     },

@@ -50,6 +50,18 @@ describe('SQLite store', () => {
     await second.close();
   });
 
+  it('commits writes still queued for a group commit when it is closed', async () => {
+    const dir = tempDir();
+    const first = createSqliteStore({ dataDir: dir });
+    await putAll(first, '', [entity('urn:x:0', ['Thing'], {})]); // the tenant exists: writes are queued
+    const queued = putAll(first, '', [entity('urn:x:1', ['Thing'], { size: prop(1) })]);
+    await first.close();
+    await queued;
+    const second = createSqliteStore({ dataDir: dir });
+    assert.equal((await second.getEntity('', 'urn:x:1'))?.id, 'urn:x:1');
+    await second.close();
+  });
+
   it('puts one database file per tenant under tenants/, in WAL mode', async () => {
     const dir = tempDir();
     const store = createSqliteStore({ dataDir: dir });

@@ -99,7 +99,9 @@ export class TenantDb {
     return this.summaries.summarize();
   }
 
+  /** Commits what is still queued (its callers are waiting for the answer), then closes. */
   close(): void {
+    if (this.pending.length > 0) this.flush();
     this.db.close();
   }
 
