@@ -358,6 +358,17 @@ export function runStoreContract(name: string, makeStore: () => Promise<EntitySt
         assert.deepEqual(device.attributes[iri('config')], { kinds: ['JsonProperty'], entityCount: 1 });
       });
 
+      it('reflects every write in the next summary', async () => {
+        await putAll(store, '', [entity('urn:x:1', ['A'], { n: prop(1) })]);
+        assert.deepEqual((await store.summarizeTypes('')).map((t) => [t.type, t.entityCount, Object.keys(t.attributes)]), [[iri('A'), 1, [iri('n')]]]);
+        await putAll(store, '', [entity('urn:x:2', ['A'], { m: prop(2) }), entity('urn:x:3', ['B'], {})]);
+        const after = await store.summarizeTypes('');
+        assert.deepEqual(after.map((t) => [t.type, t.entityCount]), [[iri('A'), 2], [iri('B'), 1]]);
+        assert.deepEqual(Object.keys(after[0].attributes).sort(), [iri('m'), iri('n')]);
+        await store.modify('', ['urn:x:3'], (current) => ({ writes: [{ op: 'delete', id: 'urn:x:3', previous: current.get('urn:x:3')! }], result: undefined }));
+        assert.deepEqual((await store.summarizeTypes('')).map((t) => t.type), [iri('A')]);
+      });
+
       it('lists every kind an attribute has across entities of a type', async () => {
         await putAll(store, '', [
           entity('urn:x:1', ['T'], { link: prop('x') }),
