@@ -4,13 +4,9 @@
  */
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
-import { AttributeService } from './broker/attributes';
-import { BatchService } from './broker/batch';
 import { ChangeFeed } from './broker/changes';
 import type { BrokerDeps } from './broker/deps';
-import { DiscoveryService } from './broker/discovery';
-import { EntityService } from './broker/entities';
-import { QueryService } from './broker/query';
+import { createBrokerServices } from './broker';
 import type { Config } from './config';
 import { createApp } from './http/app';
 import { ContextManager } from './ngsi/jsonld/manager';
@@ -52,13 +48,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
     now: () => new Date().toISOString(),
     limits: { maxBatchEntities: config.maxBatchEntities, defaultLimit: config.defaultLimit, maxLimit: config.maxLimit },
   };
-  const entities = new EntityService(deps);
   const app = createApp({
-    entities,
-    attributes: new AttributeService(deps, entities),
-    query: new QueryService(deps),
-    batch: new BatchService(deps),
-    discovery: new DiscoveryService(deps),
+    ...createBrokerServices(deps),
     contexts,
     limits: { defaultLimit: config.defaultLimit, maxBodyBytes: config.maxBodyBytes },
     log,

@@ -2,12 +2,8 @@ import { strict as assert } from 'node:assert';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import supertest from 'supertest';
-import { AttributeService } from '../../src/broker/attributes';
-import { BatchService } from '../../src/broker/batch';
+import { createBrokerServices } from '../../src/broker';
 import { ChangeFeed } from '../../src/broker/changes';
-import { DiscoveryService } from '../../src/broker/discovery';
-import { EntityService } from '../../src/broker/entities';
-import { QueryService } from '../../src/broker/query';
 import { createApp } from '../../src/http/app';
 import { ContextManager } from '../../src/ngsi/jsonld/manager';
 import { createSqliteStore } from '../../src/store/sqlite';
@@ -18,13 +14,8 @@ describe('http: unexpected failures', () => {
     const log = pino({ level: 'error' }, new Writable({ write: (chunk, _enc, done) => { lines.push(String(chunk)); done(); } }));
     const store = createSqliteStore({ memory: true });
     const deps = { store, feed: new ChangeFeed(), now: () => new Date().toISOString(), limits: { maxBatchEntities: 100, defaultLimit: 20, maxLimit: 1000 } };
-    const entities = new EntityService(deps);
     const app = createApp({
-      entities,
-      attributes: new AttributeService(deps, entities),
-      query: new QueryService(deps),
-      batch: new BatchService(deps),
-      discovery: new DiscoveryService(deps),
+      ...createBrokerServices(deps),
       contexts: new ContextManager({ store, selfBaseUrl: 'http://127.0.0.1:1', fetchTimeoutMs: 100, maxContextBytes: 1000, cacheSize: 10 }),
       limits: { defaultLimit: 20, maxBodyBytes: 1000 },
       log,

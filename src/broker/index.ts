@@ -1,0 +1,29 @@
+/**
+ * The broker's use cases, built over one set of dependencies (the composition root and
+ * tests that assemble an app by hand use this, so the wiring exists once).
+ */
+import { AttributeService } from './attributes';
+import { BatchService } from './batch';
+import type { BrokerDeps } from './deps';
+import { DiscoveryService } from './discovery';
+import { EntityService } from './entities';
+import { QueryService } from './query';
+
+export interface BrokerServices {
+  entities: EntityService;
+  attributes: AttributeService;
+  query: QueryService;
+  batch: BatchService;
+  discovery: DiscoveryService;
+}
+
+export function createBrokerServices(deps: BrokerDeps): BrokerServices {
+  const entities = new EntityService(deps);
+  return {
+    entities,
+    attributes: new AttributeService(deps, entities),
+    query: new QueryService(deps),
+    batch: new BatchService(deps),
+    discovery: new DiscoveryService(deps),
+  };
+}
