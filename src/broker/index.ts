@@ -8,6 +8,7 @@ import type { BrokerDeps } from './deps';
 import { DiscoveryService } from './discovery';
 import { EntityService } from './entities';
 import { QueryService } from './query';
+import { TemporalService } from './temporal';
 
 export interface BrokerServices {
   entities: EntityService;
@@ -15,6 +16,7 @@ export interface BrokerServices {
   query: QueryService;
   batch: BatchService;
   discovery: DiscoveryService;
+  temporal: TemporalService;
 }
 
 export function createBrokerServices(deps: BrokerDeps): BrokerServices {
@@ -25,5 +27,6 @@ export function createBrokerServices(deps: BrokerDeps): BrokerServices {
     query: new QueryService(deps),
     batch: new BatchService(deps),
     discovery: new DiscoveryService(deps),
+    temporal: new TemporalService(deps),
   };
 }

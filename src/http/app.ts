@@ -12,6 +12,7 @@ import { contextsRouter } from './routes/contexts';
 import { discoveryRouter } from './routes/discovery';
 import { entitiesRouter } from './routes/entities';
 import { healthRouter } from './routes/health';
+import { temporalRouter } from './routes/temporal';
 
 export const API_PREFIX = '/ngsi-ld/v1';
 
@@ -43,6 +44,7 @@ export function createApp(deps: HttpDeps): express.Express {
   api.use(batchRouter(deps));
   api.use(discoveryRouter(deps));
   api.use(contextsRouter(deps));
+  api.use(temporalRouter(deps));
   app.use(API_PREFIX, api);
   app.use(healthRouter());
 

@@ -6,8 +6,9 @@
  * synchronous underneath. Tenants: `tenant` is the NGSILD-Tenant value, '' for the default
  * tenant. Tenants are fully isolated (the SQLite adapter uses one database file per tenant).
  */
-import type { AttributeKind, Entity, Iri } from '../ngsi/entity';
+import type { Attribute, AttributeKind, Entity, Iri } from '../ngsi/entity';
 import type { EntityFilter } from '../ngsi/query/ast';
+import type { TemporalEntity, TemporalEntityInput, TemporalQuery } from '../ngsi/temporal/model';
 
 export interface Page {
   limit: number;
@@ -73,6 +74,26 @@ export interface EntityStore {
   getContext(id: string): Promise<StoredContext | undefined>;
   listContexts(): Promise<StoredContext[]>;
   deleteContext(id: string): Promise<boolean>;
+
+  // Temporal API (clause 5.6.11-5.6.16, 5.7.3-5.7.4). Every entity write made through
+  // `modify` also records each new or changed attribute instance, in the same transaction.
+
+  /** Temporal entities matching `filter`, with their instances in the time range, paged. */
+  queryTemporal(tenant: string, filter: EntityFilter, temporal: TemporalQuery, page: Page): Promise<{ entities: TemporalEntity[]; count?: number }>;
+  /** One entity's history (undefined: no history at all); `attrs` narrows the attributes. */
+  getTemporal(tenant: string, id: string, temporal: TemporalQuery, attrs?: Iri[]): Promise<TemporalEntity | undefined>;
+  /**
+   * Adds instances to the history only (the current entity is not touched). `mustExist`:
+   * append to an existing history ('missing' otherwise). Creates the tenant on first write.
+   */
+  appendTemporal(tenant: string, input: TemporalEntityInput, now: string, mustExist: boolean): Promise<'created' | 'appended' | 'missing'>;
+  /** False if there was no history. */
+  deleteTemporal(tenant: string, id: string): Promise<boolean>;
+  /** datasetId undefined: the default instance's history; all: every dataset's. False if nothing was deleted. */
+  deleteTemporalAttr(tenant: string, id: string, attr: Iri, which: { datasetId?: string; all: boolean }): Promise<boolean>;
+  /** Replaces one instance's content (keeps its instanceId). False if not found. */
+  patchTemporalInstance(tenant: string, id: string, attr: Iri, instanceId: string, patch: Attribute, now: string): Promise<boolean>;
+  deleteTemporalInstance(tenant: string, id: string, attr: Iri, instanceId: string): Promise<boolean>;
 
   close(): Promise<void>;
 }

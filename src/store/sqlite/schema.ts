@@ -9,7 +9,7 @@
 import Database from 'better-sqlite3';
 
 /** Bump with a new entry in MIGRATIONS; a database is migrated step by step on open. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 const VERSION_1 = `
 -- Attribute names and entity types, interned: index rows carry small integers instead of
@@ -89,8 +89,46 @@ CREATE TABLE contexts (
 );
 `;
 
+/**
+ * The temporal API (TRoE, clause 5.6.11-5.6.16): every recorded attribute instance. A
+ * history outlives its entity (DELETE /entities keeps it) and POST /temporal/entities
+ * writes histories of entities that do not exist currently, so instances hang off
+ * temporal_entities, not off entities. Existing entities of a v1 database start without
+ * history: their next change is the first recorded.
+ *
+ * Write cost is what shaped this (bench/store.ts "update" must stay above 20k entities/s):
+ * instances are keyed by the small integer temporal_entities.rowid, not the id text, and
+ * there is a single index. Every temporal read goes entity by entity, so (entity, name_id,
+ * ts) also serves the time ranges; a global (ts) index would only add a B-tree per insert.
+ */
+const VERSION_2 = `
+-- Entities with a history: their types and scopes, for the type / scopeQ of temporal queries.
+CREATE TABLE temporal_entities (
+  rowid INTEGER PRIMARY KEY AUTOINCREMENT, -- first recording order (never reused: cached keys stay right)
+  id TEXT NOT NULL UNIQUE,
+  types TEXT NOT NULL,                  -- JSON array of type IRIs
+  scope TEXT                            -- JSON array of scopes, or NULL
+);
+
+-- One row per attribute instance in time. ts: epoch ms of observedAt, else of modifiedAt.
+CREATE TABLE temporal (
+  seq INTEGER PRIMARY KEY,
+  entity INTEGER NOT NULL,              -- temporal_entities.rowid
+  name_id INTEGER NOT NULL,             -- terms.id of the attribute name
+  dataset_id TEXT,
+  instance_id TEXT NOT NULL,            -- urn:ngsi-ld:attribute:instance:<uuid drawn at open>-<counter>
+  ts REAL NOT NULL,
+  observed_at TEXT,
+  modified_at TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  doc TEXT NOT NULL,                    -- JSON of the expanded Attribute instance
+  deleted_at TEXT                       -- reserved for deletion markers (not recorded yet)
+);
+CREATE INDEX temporal_by_entity ON temporal (entity, name_id, ts);
+`;
+
 /** MIGRATIONS[n] takes a database from version n to n + 1. */
-const MIGRATIONS: readonly string[] = [VERSION_1];
+const MIGRATIONS: readonly string[] = [VERSION_1, VERSION_2];
 
 export interface OpenOptions {
   /** File path, or ':memory:'. */

@@ -5,8 +5,9 @@
  * commit, tenant-db.ts).
  */
 import fs from 'node:fs';
-import type { Entity } from '../../ngsi/entity';
+import type { Attribute, Entity, Iri } from '../../ngsi/entity';
 import type { EntityFilter } from '../../ngsi/query/ast';
+import type { TemporalEntity, TemporalEntityInput, TemporalQuery } from '../../ngsi/temporal/model';
 import type { EntityStore, Page, Plan, QueryResult, StoredContext, TypeSummary } from '../port';
 import { ContextTable } from './context-table';
 import { openDatabase } from './schema';
@@ -77,6 +78,37 @@ export class SqliteStore implements EntityStore {
 
   async summarizeTypes(tenant: string): Promise<TypeSummary[]> {
     return this.open(tenant, false)?.summarizeTypes() ?? [];
+  }
+
+  async queryTemporal(tenant: string, filter: EntityFilter, temporal: TemporalQuery, page: Page): Promise<{ entities: TemporalEntity[]; count?: number }> {
+    const db = this.open(tenant, false);
+    if (db === undefined) return page.count ? { entities: [], count: 0 } : { entities: [] };
+    return db.queryTemporal(filter, temporal, page);
+  }
+
+  async getTemporal(tenant: string, id: string, temporal: TemporalQuery, attrs?: Iri[]): Promise<TemporalEntity | undefined> {
+    return this.open(tenant, false)?.getTemporal(id, temporal, attrs);
+  }
+
+  async appendTemporal(tenant: string, input: TemporalEntityInput, now: string, mustExist: boolean): Promise<'created' | 'appended' | 'missing'> {
+    const db = this.open(tenant, !mustExist);
+    return db === undefined ? 'missing' : db.appendTemporal(input, now, mustExist);
+  }
+
+  async deleteTemporal(tenant: string, id: string): Promise<boolean> {
+    return this.open(tenant, false)?.deleteTemporal(id) ?? false;
+  }
+
+  async deleteTemporalAttr(tenant: string, id: string, attr: Iri, which: { datasetId?: string; all: boolean }): Promise<boolean> {
+    return this.open(tenant, false)?.deleteTemporalAttr(id, attr, which) ?? false;
+  }
+
+  async patchTemporalInstance(tenant: string, id: string, attr: Iri, instanceId: string, patch: Attribute, now: string): Promise<boolean> {
+    return this.open(tenant, false)?.patchTemporalInstance(id, attr, instanceId, patch, now) ?? false;
+  }
+
+  async deleteTemporalInstance(tenant: string, id: string, attr: Iri, instanceId: string): Promise<boolean> {
+    return this.open(tenant, false)?.deleteTemporalInstance(id, attr, instanceId) ?? false;
   }
 
   async putContext(ctx: StoredContext): Promise<void> {

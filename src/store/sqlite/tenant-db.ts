@@ -1,10 +1,12 @@
 /** One open tenant database and everything that works on it, prepared once at open. */
 import type Database from 'better-sqlite3';
-import type { Entity } from '../../ngsi/entity';
+import type { Attribute, Entity, Iri } from '../../ngsi/entity';
 import type { EntityFilter } from '../../ngsi/query/ast';
+import type { TemporalEntity, TemporalEntityInput, TemporalQuery } from '../../ngsi/temporal/model';
 import type { EntityWrite, Page, Plan, QueryResult, TypeSummary } from '../port';
 import { EntityQueries } from './entity-query';
 import { EntityTable } from './entity-table';
+import { TemporalTable } from './temporal-table';
 import { TermTable } from './term-table';
 import { TypeSummaries } from './type-summary';
 
@@ -15,8 +17,10 @@ export class TenantDb {
   private readonly entities: EntityTable;
   private readonly queries: EntityQueries;
   private readonly summaries: TypeSummaries;
+  private readonly temporal: TemporalTable;
   private readonly applyTxn: Database.Transaction<(writes: EntityWrite[]) => void>;
   private readonly groupTxn: Database.Transaction<(run: () => void) => void>;
+  private readonly temporalTxn: Database.Transaction<(run: () => unknown) => unknown>;
   private summaryCache: TypeSummary[] | undefined;
   private pending: Array<{ ids: string[]; plan: AnyPlan; resolve: (v: unknown) => void; reject: (e: unknown) => void }> = [];
 
@@ -25,9 +29,11 @@ export class TenantDb {
     this.entities = new EntityTable(db, this.terms);
     this.queries = new EntityQueries(db, this.terms);
     this.summaries = new TypeSummaries(db);
+    this.temporal = new TemporalTable(db, this.terms, this.entities);
     // A throw inside either transaction function rolls its whole transaction back.
     this.applyTxn = db.transaction((writes: EntityWrite[]) => this.applyWrites(writes));
     this.groupTxn = db.transaction((run: () => void) => run());
+    this.temporalTxn = db.transaction((run: () => unknown) => run());
   }
 
   get(id: string): Entity | undefined {
@@ -76,6 +82,7 @@ export class TenantDb {
       });
     } catch (error) {
       this.terms.clear();
+      this.temporal.clearCache();
       for (const op of group) op.reject(error);
       return;
     }
@@ -92,6 +99,49 @@ export class TenantDb {
       this.applyTxn.immediate(writes);
     } catch (err) {
       this.terms.clear();
+      this.temporal.clearCache();
+      throw err;
+    }
+  }
+
+  queryTemporal(filter: EntityFilter, q: TemporalQuery, page: Page): { entities: TemporalEntity[]; count?: number } {
+    return this.temporal.query(filter, q, page);
+  }
+
+  getTemporal(id: string, q: TemporalQuery, attrs?: Iri[]): TemporalEntity | undefined {
+    return this.temporal.get(id, q, attrs);
+  }
+
+  appendTemporal(input: TemporalEntityInput, now: string, mustExist: boolean): 'created' | 'appended' | 'missing' {
+    return this.temporalWrite(() => this.temporal.append(input, now, mustExist));
+  }
+
+  deleteTemporal(id: string): boolean {
+    return this.temporalWrite(() => this.temporal.deleteEntity(id));
+  }
+
+  deleteTemporalAttr(id: string, attr: Iri, which: { datasetId?: string; all: boolean }): boolean {
+    return this.temporalWrite(() => this.temporal.deleteAttr(id, attr, which));
+  }
+
+  patchTemporalInstance(id: string, attr: Iri, instanceId: string, patch: Attribute, now: string): boolean {
+    return this.temporalWrite(() => this.temporal.patchInstance(id, attr, instanceId, patch, now));
+  }
+
+  deleteTemporalInstance(id: string, attr: Iri, instanceId: string): boolean {
+    return this.temporalWrite(() => this.temporal.removeInstance(id, attr, instanceId));
+  }
+
+  /**
+   * Direct history writes (temporal API) run in their own transaction, synchronously: a
+   * group commit pending for this tenant is not affected (it runs in a later turn).
+   */
+  private temporalWrite<T>(fn: () => T): T {
+    try {
+      return this.temporalTxn.immediate(fn) as T;
+    } catch (err) {
+      this.terms.clear();
+      this.temporal.clearCache();
       throw err;
     }
   }
@@ -137,6 +187,10 @@ export class TenantDb {
         const id = write.entity.id;
         const trusted = write.previous !== undefined && stored?.get(id) === write.previous && !written.has(id);
         this.entities.put(write.entity, trusted ? write.previous : undefined);
+        // The history in the same transaction (clause 5.6.11 TRoE): rolled back with the write.
+        // Only a version known to be the stored one may suppress instances as unchanged.
+        const before = trusted ? write.previous : written.has(id) ? undefined : stored?.get(id);
+        this.temporal.recordPut(write.entity, before);
         written.add(id);
       }
     }

@@ -1,0 +1,49 @@
+/**
+ * The temporal representation of entities (GS CIM 009 v1.8.1 clause 4.5.7 - 4.5.9, 4.5.19):
+ * the history of an entity's attributes as instances in time, on the *expanded* side of the
+ * @context edge like ngsi/entity.
+ */
+import type { Attribute, Iri } from '../entity';
+
+/** Which timestamp of an instance a temporal query compares (clause 4.11, `timeproperty`). */
+export type TimeProperty = 'observedAt' | 'createdAt' | 'modifiedAt';
+
+/** Clause 4.11 / 5.2.21: a temporal query. No timerel: the whole history. */
+export interface TemporalQuery {
+  timerel?: 'before' | 'after' | 'between';
+  /** ISO 8601, normalised with Date.toISOString. */
+  timeAt?: string;
+  endTimeAt?: string;
+  timeproperty: TimeProperty;
+  /** Only the last N instances of each attribute (in time order, oldest first). */
+  lastN?: number;
+}
+
+/** One recorded instance of an attribute. */
+export interface TemporalInstance {
+  /** A URI (urn:ngsi-ld:attribute:instance:...), assigned when recorded. */
+  instanceId: string;
+  /** The instance as stored: expanded, with observedAt / createdAt / modifiedAt. */
+  attr: Attribute;
+  /** The query's timeproperty value of this instance (observedAt falls back to modifiedAt). */
+  time: string;
+}
+
+export interface TemporalEntity {
+  id: string;
+  type: Iri[];
+  scope?: string[];
+  /** Instances per expanded attribute name, in time order. */
+  attrs: Record<Iri, TemporalInstance[]>;
+}
+
+/** A parsed body of POST /temporal/entities (or .../attrs): instances to add to the history. */
+export interface TemporalEntityInput {
+  id: string;
+  /** Absent for an append to .../attrs. */
+  type?: Iri[];
+  scope?: string[];
+  attrs: Record<Iri, Attribute[]>;
+}
+
+export const INSTANCE_ID_PREFIX = 'urn:ngsi-ld:attribute:instance:';

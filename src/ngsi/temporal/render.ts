@@ -1,0 +1,89 @@
+/**
+ * Temporal entities -> the client representations (clause 4.5.7 normalized temporal,
+ * 4.5.9 simplified "temporalValues", 4.5.19 aggregated "aggregatedValues"). Compaction only
+ * through CompiledContext, like ngsi/render.
+ */
+import type { Attribute, AttributeKind } from '../entity';
+import type { CompiledContext } from '../jsonld/context';
+import { compactTypes, languagePrefs } from '../render';
+import { renderInstances } from '../render/attribute';
+import { aggregateSeries } from './aggregate';
+import type { TemporalEntity, TemporalInstance, TemporalQuery } from './model';
+import type { TemporalView } from './query';
+
+/** Clause 4.5.9 (v1.8): the member holding the value pairs, per attribute type. */
+const SERIES_MEMBER: Record<AttributeKind, string> = {
+  Property: 'values',
+  GeoProperty: 'values',
+  Relationship: 'objects',
+  LanguageProperty: 'languageMaps',
+  VocabProperty: 'vocabs',
+  JsonProperty: 'jsons',
+  ListProperty: 'valueLists',
+  ListRelationship: 'objectLists',
+};
+
+export function valueOf(a: Attribute, ctx: CompiledContext): unknown {
+  switch (a.type) {
+    case 'Property':
+    case 'GeoProperty': return a.value;
+    case 'Relationship': return a.object;
+    case 'LanguageProperty': return a.languageMap;
+    case 'VocabProperty': return Array.isArray(a.vocab) ? a.vocab.map((v) => ctx.compactIri(v)) : a.vocab === undefined ? undefined : ctx.compactIri(a.vocab);
+    case 'JsonProperty': return a.json;
+    case 'ListProperty': return a.valueList;
+    case 'ListRelationship': return a.objectList;
+  }
+}
+
+export function renderTemporalEntity(te: TemporalEntity, ctx: CompiledContext, view: TemporalView, q: TemporalQuery): Record<string, unknown> {
+  const out: Record<string, unknown> = { id: te.id, type: compactTypes(te.type, ctx) };
+  if (te.scope !== undefined && te.scope.length > 0) out.scope = te.scope.length === 1 ? te.scope[0] : te.scope;
+  for (const iri in te.attrs) {
+    const instances = te.attrs[iri];
+    if (instances.length === 0) continue;
+    out[ctx.compactIri(iri)] =
+      view.format === 'normalized' ? normalized(instances, ctx, view.sysAttrs) : byDataset(instances, (group) => series(group, ctx, view, q));
+  }
+  return out;
+}
+
+function normalized(instances: TemporalInstance[], ctx: CompiledContext, sysAttrs: boolean): unknown[] {
+  const prefs = languagePrefs(undefined);
+  return instances.map((i) => ({
+    ...(renderInstances([i.attr], ctx, { format: 'normalized', sysAttrs }, prefs) as Record<string, unknown>),
+    instanceId: i.instanceId,
+  }));
+}
+
+/** One object per datasetId; a single (default) dataset is the object itself. */
+function byDataset(instances: TemporalInstance[], render: (group: TemporalInstance[]) => Record<string, unknown>): unknown {
+  const groups = new Map<string | undefined, TemporalInstance[]>();
+  for (const i of instances) {
+    const g = groups.get(i.attr.datasetId);
+    if (g === undefined) groups.set(i.attr.datasetId, [i]);
+    else g.push(i);
+  }
+  const rendered = [...groups].map(([datasetId, group]) => {
+    const o = render(group);
+    if (datasetId !== undefined) o.datasetId = datasetId;
+    return o;
+  });
+  return rendered.length === 1 ? rendered[0] : rendered;
+}
+
+function series(group: TemporalInstance[], ctx: CompiledContext, view: TemporalView, q: TemporalQuery): Record<string, unknown> {
+  const type = group[group.length - 1].attr.type;
+  const out: Record<string, unknown> = { type };
+  if (view.format === 'temporalValues') {
+    out[SERIES_MEMBER[type]] = group.map((i) => [valueOf(i.attr, ctx), i.time]);
+    return out;
+  }
+  const agg = view.aggregation!;
+  const points = group.map((i) => ({ t: Date.parse(i.time), value: valueOf(i.attr, ctx) }));
+  const times = points.map((p) => p.t);
+  const start = q.timerel === 'after' || q.timerel === 'between' ? Date.parse(q.timeAt!) : Math.min(...times);
+  const end = q.timerel === 'between' ? Date.parse(q.endTimeAt!) : q.timerel === 'before' ? Date.parse(q.timeAt!) : Math.max(...times);
+  Object.assign(out, aggregateSeries(points, agg.methods, { start, end }, agg.period));
+  return out;
+}

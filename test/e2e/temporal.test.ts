@@ -1,0 +1,205 @@
+import { strict as assert } from 'node:assert';
+import { startTestServer, type TestServer } from '../helpers/server';
+
+const BASE = '/ngsi-ld/v1';
+const ID = 'urn:ngsi-ld:Sensor:1';
+const T = (h: number, m = 0): string => `2024-05-01T${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}:00Z`;
+const ISO = (h: number, m = 0): string => new Date(T(h, m)).toISOString();
+
+describe('e2e: temporal API (TRoE, clause 6.18-6.22)', () => {
+  let t: TestServer;
+  beforeEach(async () => {
+    t = await startTestServer();
+  });
+  afterEach(async () => {
+    await t.stop();
+  });
+
+  const json = (req: ReturnType<TestServer['http']['post']>, body: unknown) => req.set('Content-Type', 'application/json').send(JSON.stringify(body));
+  const temp = (value: number, h: number) => ({ type: 'Property', value, observedAt: T(h) });
+
+  function assertProblem(res: { status: number; body: { type?: string } }, status: number, problem: string): void {
+    assert.equal(res.status, status, JSON.stringify(res.body));
+    assert.equal(res.body.type, `https://uri.etsi.org/ngsi-ld/errors/${problem}`);
+  }
+
+  /** A sensor observed at 01:00 (20), 02:00 (21) and 03:00 (22), through the ordinary API. */
+  async function sensorWithHistory(): Promise<void> {
+    assert.equal((await json(t.http.post(`${BASE}/entities`), { id: ID, type: 'Sensor', temperature: temp(20, 1), name: { type: 'Property', value: 'one' } })).status, 201);
+    assert.equal((await json(t.http.patch(`${BASE}/entities/${ID}/attrs`), { temperature: temp(21, 2) })).status, 204);
+    assert.equal((await json(t.http.patch(`${BASE}/entities/${ID}/attrs`), { temperature: temp(22, 3) })).status, 204);
+  }
+
+  const values = (attr: Array<{ value: unknown }>): unknown[] => attr.map((i) => i.value);
+
+  describe('recording through the ordinary API', () => {
+    it('a create and two updates give three temperature instances and one name instance', async () => {
+      await sensorWithHistory();
+      const res = await t.http.get(`${BASE}/temporal/entities/${ID}`);
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.equal(res.headers['content-type'], 'application/json');
+      assert.equal(res.body.id, ID);
+      assert.equal(res.body.type, 'Sensor');
+      assert.deepEqual(values(res.body.temperature), [20, 21, 22]);
+      assert.deepEqual(res.body.temperature.map((i: { observedAt: string }) => i.observedAt), [T(1), T(2), T(3)]);
+      for (const i of res.body.temperature) assert.match(i.instanceId, /^urn:ngsi-ld:attribute:instance:/);
+      assert.deepEqual(values(res.body.name), ['one']);
+    });
+
+    it('batch upserts record too', async () => {
+      const upsert = (v: number, h: number) => json(t.http.post(`${BASE}/entityOperations/upsert`), [{ id: ID, type: 'Sensor', temperature: temp(v, h) }]);
+      assert.ok([201, 204].includes((await upsert(1, 1)).status));
+      assert.ok([201, 204].includes((await upsert(2, 2)).status));
+      const res = await t.http.get(`${BASE}/temporal/entities/${ID}?options=temporalValues`);
+      assert.deepEqual(res.body.temperature, { type: 'Property', values: [[1, T(1)], [2, T(2)]] });
+    });
+
+    it('the history outlives the entity', async () => {
+      await sensorWithHistory();
+      assert.equal((await t.http.delete(`${BASE}/entities/${ID}`)).status, 204);
+      const res = await t.http.get(`${BASE}/temporal/entities/${ID}?attrs=temperature`);
+      assert.deepEqual(values(res.body.temperature), [20, 21, 22]);
+      assert.equal(res.body.name, undefined);
+    });
+  });
+
+  describe('temporal queries (clause 6.18.3.1, 6.24)', () => {
+    it('timerel before / after / between on observedAt, and lastN', async () => {
+      await sensorWithHistory();
+      const q = async (params: string): Promise<unknown[]> => {
+        const res = await t.http.get(`${BASE}/temporal/entities?type=Sensor&attrs=temperature&${params}`);
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        return res.body.length === 0 ? [] : values(res.body[0].temperature);
+      };
+      assert.deepEqual(await q(`timerel=before&timeAt=${T(2)}`), [20]);
+      assert.deepEqual(await q(`timerel=after&timeAt=${T(1)}`), [21, 22]);
+      assert.deepEqual(await q(`timerel=between&timeAt=${T(2)}&endTimeAt=${T(3)}`), [21]);
+      assert.deepEqual(await q(`timerel=after&timeAt=${T(5)}`), []);
+      assert.deepEqual(await q('lastN=2'), [21, 22]);
+    });
+
+    it('counts matching entities and pages them', async () => {
+      await sensorWithHistory();
+      await json(t.http.post(`${BASE}/entities`), { id: 'urn:ngsi-ld:Sensor:2', type: 'Sensor', temperature: temp(5, 1) });
+      const res = await t.http.get(`${BASE}/temporal/entities?type=Sensor&count=true&limit=1&offset=1`);
+      assert.equal(res.headers['ngsild-results-count'], '2');
+      assert.deepEqual(res.body.map((e: { id: string }) => e.id), ['urn:ngsi-ld:Sensor:2']);
+    });
+
+    it('POST /temporal/entityOperations/query takes the temporal query in temporalQ', async () => {
+      await sensorWithHistory();
+      const res = await json(t.http.post(`${BASE}/temporal/entityOperations/query?options=temporalValues`), {
+        type: 'Query', entities: [{ type: 'Sensor' }], attrs: ['temperature'],
+        temporalQ: { timerel: 'after', timeAt: T(1) },
+      });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.deepEqual(res.body, [{ id: ID, type: 'Sensor', temperature: { type: 'Property', values: [[21, T(2)], [22, T(3)]] } }]);
+    });
+
+    it('timeproperty=modifiedAt selects by the time of the write', async () => {
+      await sensorWithHistory();
+      const future = new Date(Date.now() + 3_600_000).toISOString();
+      const res = await t.http.get(`${BASE}/temporal/entities/${ID}?timeproperty=modifiedAt&timerel=before&timeAt=${future}&attrs=temperature`);
+      assert.deepEqual(values(res.body.temperature), [20, 21, 22]);
+      const none = await t.http.get(`${BASE}/temporal/entities/${ID}?timeproperty=modifiedAt&timerel=after&timeAt=${future}`);
+      assert.equal(none.body.temperature, undefined);
+    });
+  });
+
+  describe('aggregatedValues (clause 4.5.19)', () => {
+    it('aggregates by hour over hand-made data', async () => {
+      const doc = {
+        id: ID, type: 'Sensor',
+        temperature: [
+          { type: 'Property', value: 10, observedAt: T(10, 5) },
+          { type: 'Property', value: 20, observedAt: T(10, 35) },
+          { type: 'Property', value: 30, observedAt: T(11, 10) },
+          { type: 'Property', value: 4, observedAt: T(12, 50) },
+          { type: 'Property', value: 8, observedAt: T(12, 55) },
+        ],
+      };
+      assert.equal((await json(t.http.post(`${BASE}/temporal/entities`), doc)).status, 201);
+      const res = await t.http.get(
+        `${BASE}/temporal/entities/${ID}?options=aggregatedValues&aggrMethods=totalCount,sum,avg,min,max,sumsq,stddev&aggrPeriodDuration=PT1H` +
+          `&timerel=between&timeAt=${T(10)}&endTimeAt=${T(13)}`,
+      );
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      const h10 = [ISO(10), ISO(11)];
+      const h11 = [ISO(11), ISO(12)];
+      const h12 = [ISO(12), ISO(13)];
+      assert.deepEqual(res.body.temperature, {
+        type: 'Property',
+        totalCount: [[2, ...h10], [1, ...h11], [2, ...h12]],
+        sum: [[30, ...h10], [30, ...h11], [12, ...h12]],
+        avg: [[15, ...h10], [30, ...h11], [6, ...h12]],
+        min: [[10, ...h10], [30, ...h11], [4, ...h12]],
+        max: [[20, ...h10], [30, ...h11], [8, ...h12]],
+        sumsq: [[500, ...h10], [900, ...h11], [80, ...h12]],
+        // sample standard deviation: sqrt(((10-15)^2 + (20-15)^2) / 1), sqrt(((4-6)^2 + (8-6)^2) / 1)
+        stddev: [[Math.sqrt(50), ...h10], [0, ...h11], [Math.sqrt(8), ...h12]],
+      });
+    });
+
+    it('needs aggrMethods', async () => {
+      await sensorWithHistory();
+      assertProblem(await t.http.get(`${BASE}/temporal/entities/${ID}?options=aggregatedValues`), 400, 'BadRequestData');
+      assertProblem(await t.http.get(`${BASE}/temporal/entities/${ID}?options=aggregatedValues&aggrMethods=avg&aggrPeriodDuration=1H`), 400, 'BadRequestData');
+    });
+  });
+
+  describe('temporal writes (clause 6.18.3.2, 6.20-6.22)', () => {
+    it('POST creates (201) then appends (204) history only; instances can be added, modified and deleted', async () => {
+      const doc = { id: ID, type: 'Sensor', speed: [{ type: 'Property', value: 1, observedAt: T(1) }, { type: 'Property', value: 2, observedAt: T(2) }] };
+      const created = await json(t.http.post(`${BASE}/temporal/entities`), doc);
+      assert.equal(created.status, 201);
+      assert.equal(created.headers.location, `/ngsi-ld/v1/temporal/entities/${encodeURIComponent(ID)}`);
+      assert.equal((await json(t.http.post(`${BASE}/temporal/entities`), { id: ID, type: 'Sensor', speed: [{ type: 'Property', value: 3, observedAt: T(3) }] })).status, 204);
+      assert.equal((await json(t.http.post(`${BASE}/temporal/entities/${ID}/attrs`), { speed: { type: 'Property', value: 4, observedAt: T(4) } })).status, 204);
+      // History only: no current entity appears.
+      assert.equal((await t.http.get(`${BASE}/entities/${ID}`)).status, 404);
+
+      let speed = (await t.http.get(`${BASE}/temporal/entities/${ID}`)).body.speed as Array<{ value: number; instanceId: string }>;
+      assert.deepEqual(values(speed), [1, 2, 3, 4]);
+      const patched = await json(t.http.patch(`${BASE}/temporal/entities/${ID}/attrs/speed/${speed[1].instanceId}`), { speed: [{ type: 'Property', value: 20 }] });
+      assert.equal(patched.status, 204, JSON.stringify(patched.body));
+      assert.equal((await t.http.delete(`${BASE}/temporal/entities/${ID}/attrs/speed/${speed[0].instanceId}`)).status, 204);
+      assertProblem(await t.http.delete(`${BASE}/temporal/entities/${ID}/attrs/speed/${speed[0].instanceId}`), 404, 'ResourceNotFound');
+      speed = (await t.http.get(`${BASE}/temporal/entities/${ID}`)).body.speed;
+      assert.deepEqual(values(speed), [20, 3, 4]);
+
+      assert.equal((await t.http.delete(`${BASE}/temporal/entities/${ID}/attrs/speed`)).status, 204);
+      assertProblem(await t.http.delete(`${BASE}/temporal/entities/${ID}/attrs/speed`), 404, 'ResourceNotFound');
+      assert.equal((await t.http.delete(`${BASE}/temporal/entities/${ID}`)).status, 204);
+      assertProblem(await t.http.get(`${BASE}/temporal/entities/${ID}`), 404, 'ResourceNotFound');
+    });
+
+    it('appending to an unknown history is 404', async () => {
+      assertProblem(await json(t.http.post(`${BASE}/temporal/entities/${ID}/attrs`), { speed: { type: 'Property', value: 4 } }), 404, 'ResourceNotFound');
+    });
+  });
+
+  describe('errors', () => {
+    it('a bad timerel, a missing or malformed timeAt and a bad lastN are 400 BadRequestData', async () => {
+      await sensorWithHistory();
+      for (const params of ['timerel=during&timeAt=2024-01-01T00:00:00Z', 'timerel=before', 'timerel=after&timeAt=noon', 'timerel=between&timeAt=2024-01-01T00:00:00Z', 'lastN=0', 'timeproperty=x']) {
+        assertProblem(await t.http.get(`${BASE}/temporal/entities?type=Sensor&${params}`), 400, 'BadRequestData');
+      }
+      assertProblem(await t.http.get(`${BASE}/temporal/entities?type=Sensor&georel=near`), 400, 'BadRequestData');
+      assertProblem(await t.http.get(`${BASE}/temporal/entities?timerel=before&timeAt=2024-01-01T00:00:00Z`), 400, 'BadRequestData');
+      assertProblem(await t.http.get(`${BASE}/temporal/entities?type=Sensor&foo=1`), 400, 'BadRequestData');
+    });
+
+    it('an unknown entity is 404 ResourceNotFound, an unknown tenant 404 NonexistentTenant', async () => {
+      assertProblem(await t.http.get(`${BASE}/temporal/entities/urn:ngsi-ld:Sensor:none`), 404, 'ResourceNotFound');
+      assertProblem(await t.http.get(`${BASE}/temporal/entities/${ID}`).set('NGSILD-Tenant', 'nobody'), 404, 'NonexistentTenant');
+      assertProblem(await t.http.get(`${BASE}/temporal/entities?type=Sensor`).set('NGSILD-Tenant', 'nobody'), 404, 'NonexistentTenant');
+    });
+
+    it('tenants are isolated', async () => {
+      const doc = { id: ID, type: 'Sensor', speed: { type: 'Property', value: 1 } };
+      assert.equal((await json(t.http.post(`${BASE}/temporal/entities`).set('NGSILD-Tenant', 'acme'), doc)).status, 201);
+      assert.equal((await t.http.get(`${BASE}/temporal/entities/${ID}`).set('NGSILD-Tenant', 'acme')).status, 200);
+      assertProblem(await t.http.get(`${BASE}/temporal/entities/${ID}`), 404, 'ResourceNotFound');
+    });
+  });
+});

@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { Entity } from '../../src/ngsi/entity';
+import type { TemporalQuery } from '../../src/ngsi/temporal';
+import type { EntityStore } from '../../src/store/port';
+import { createSqliteStore } from '../../src/store/sqlite';
+import { openDatabase, SCHEMA_VERSION } from '../../src/store/sqlite/schema';
+import { defaultDatabasePath } from '../../src/store/sqlite/tenant-files';
+import { entity, iri, prop, type } from './fixtures';
+
+const ALL: TemporalQuery = { timeproperty: 'observedAt' };
+const PAGE = { limit: 100, offset: 0, count: true };
+const T = (h: number): string => `2024-05-01T${String(h).padStart(2, '0')}:00:00Z`;
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-temporal-'));
+  dirs.push(dir);
+  return dir;
+}
+after(() => {
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
+async function put(store: EntityStore, e: Entity, tenant = ''): Promise<void> {
+  await store.modify(tenant, [e.id], (current) => ({ writes: [{ op: 'put', entity: e, previous: current.get(e.id) }], result: undefined }));
+}
+
+const sensorAt = (h: number, temperature: number, humidity = 50): Entity =>
+  entity('urn:x:s1', ['Sensor'], { temperature: prop(temperature, { observedAt: T(h) }), humidity: prop(humidity) });
+
+describe('SQLite store: temporal recording (TRoE)', () => {
+  let store: EntityStore;
+  beforeEach(() => {
+    store = createSqliteStore({ memory: true });
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  it('records every attribute instance of a new entity, with an instanceId URI', async () => {
+    await put(store, sensorAt(1, 20));
+    const te = (await store.getTemporal('', 'urn:x:s1', ALL))!;
+    assert.deepEqual(te.type, [iri('Sensor')]);
+    assert.deepEqual(Object.keys(te.attrs).sort(), [iri('humidity'), iri('temperature')]);
+    const [inst] = te.attrs[iri('temperature')];
+    assert.match(inst.instanceId, /^urn:ngsi-ld:attribute:instance:[0-9a-f-]{36}-[0-9a-z]+$/);
+    assert.equal(inst.attr.value, 20);
+    assert.equal(inst.time, T(1));
+  });
+
+  it('records only the instances an update changed', async () => {
+    await put(store, sensorAt(1, 20));
+    await put(store, sensorAt(2, 21));
+    await put(store, sensorAt(2, 21)); // nothing changed: nothing recorded
+    const te = (await store.getTemporal('', 'urn:x:s1', ALL))!;
+    assert.deepEqual(te.attrs[iri('temperature')].map((i) => i.attr.value), [20, 21]);
+    assert.equal(te.attrs[iri('humidity')].length, 1);
+  });
+
+  it('records nothing when the entity write is rolled back', async () => {
+    const bad = entity('urn:x:bad', ['Sensor'], { n: prop(BigInt(1)) }); // JSON.stringify throws inside the transaction
+    await assert.rejects(
+      store.modify('', ['urn:x:s1', 'urn:x:bad'], () => ({ writes: [{ op: 'put', entity: sensorAt(1, 20) }, { op: 'put', entity: bad }], result: undefined })),
+    );
+    assert.equal(await store.getEntity('', 'urn:x:s1'), undefined);
+    assert.equal(await store.getTemporal('', 'urn:x:s1', ALL), undefined);
+    // The tenant still works, and a later write records normally.
+    await put(store, sensorAt(1, 20));
+    assert.equal((await store.getTemporal('', 'urn:x:s1', ALL))!.attrs[iri('temperature')].length, 1);
+  });
+
+  it('keeps the history when the entity is deleted', async () => {
+    await put(store, sensorAt(1, 20));
+    await store.modify('', ['urn:x:s1'], (c) => ({ writes: [{ op: 'delete', id: 'urn:x:s1', previous: c.get('urn:x:s1')! }], result: undefined }));
+    assert.equal((await store.getTemporal('', 'urn:x:s1', ALL))!.attrs[iri('temperature')].length, 1);
+  });
+
+  it('filters by timerel before / after / between on observedAt, and keeps the last N', async () => {
+    for (let h = 1; h <= 5; h++) await put(store, sensorAt(h, 20 + h));
+    const values = async (q: Partial<TemporalQuery>): Promise<unknown[]> =>
+      (await store.getTemporal('', 'urn:x:s1', { ...ALL, ...q }, [iri('temperature')]))!.attrs[iri('temperature')]?.map((i) => i.attr.value) ?? [];
+    assert.deepEqual(await values({ timerel: 'before', timeAt: new Date(T(3)).toISOString() }), [21, 22]);
+    assert.deepEqual(await values({ timerel: 'after', timeAt: new Date(T(3)).toISOString() }), [24, 25]);
+    assert.deepEqual(await values({ timerel: 'between', timeAt: new Date(T(2)).toISOString(), endTimeAt: new Date(T(4)).toISOString() }), [22, 23]);
+    assert.deepEqual(await values({ lastN: 2 }), [24, 25]);
+  });
+
+  it('queries histories by type and counts them', async () => {
+    await put(store, sensorAt(1, 20));
+    await put(store, entity('urn:x:d1', ['Device'], { temperature: prop(5) }));
+    const r = await store.queryTemporal('', { type: type('Sensor') }, ALL, PAGE);
+    assert.deepEqual(r.entities.map((e) => e.id), ['urn:x:s1']);
+    assert.equal(r.count, 1);
+  });
+
+  it('appends history without touching the current entity, and edits and deletes instances', async () => {
+    const input = { id: 'urn:x:t1', type: [iri('Sensor')], attrs: { [iri('speed')]: [prop(1, { observedAt: T(1) }), prop(2, { observedAt: T(2) })] } };
+    assert.equal(await store.appendTemporal('', input, T(9), false), 'created');
+    assert.equal(await store.appendTemporal('', { id: 'urn:x:t1', attrs: { [iri('speed')]: [prop(3, { observedAt: T(3) })] } }, T(9), true), 'appended');
+    assert.equal(await store.appendTemporal('', { id: 'urn:x:none', attrs: {} }, T(9), true), 'missing');
+    assert.equal(await store.getEntity('', 'urn:x:t1'), undefined);
+    let speed = (await store.getTemporal('', 'urn:x:t1', ALL))!.attrs[iri('speed')];
+    assert.deepEqual(speed.map((i) => i.attr.value), [1, 2, 3]);
+
+    assert.equal(await store.patchTemporalInstance('', 'urn:x:t1', iri('speed'), speed[1].instanceId, prop(20), T(10)), true);
+    assert.equal(await store.deleteTemporalInstance('', 'urn:x:t1', iri('speed'), speed[0].instanceId), true);
+    assert.equal(await store.deleteTemporalInstance('', 'urn:x:t1', iri('speed'), speed[0].instanceId), false);
+    speed = (await store.getTemporal('', 'urn:x:t1', ALL))!.attrs[iri('speed')];
+    assert.deepEqual(speed.map((i) => [i.attr.value, i.attr.observedAt, i.attr.modifiedAt]), [[20, T(2), T(10)], [3, T(3), T(9)]]);
+
+    assert.equal(await store.deleteTemporalAttr('', 'urn:x:t1', iri('speed'), { all: false }), true);
+    assert.deepEqual((await store.getTemporal('', 'urn:x:t1', ALL))!.attrs, {});
+    assert.equal(await store.deleteTemporal('', 'urn:x:t1'), true);
+    assert.equal(await store.getTemporal('', 'urn:x:t1', ALL), undefined);
+  });
+});
+
+describe('SQLite store: schema migration to the temporal schema', () => {
+  it('migrates a v1 database file: its entities stay, and their next changes are recorded', async () => {
+    const dir = tempDir();
+    const first = createSqliteStore({ dataDir: dir });
+    await put(first, sensorAt(1, 20));
+    await first.close();
+    // Turn the file back into what Weft v1 wrote: no temporal tables, schema version 1.
+    const raw = new Database(defaultDatabasePath(dir));
+    raw.exec('DROP TABLE temporal; DROP TABLE temporal_entities; UPDATE schema_version SET version = 1;');
+    raw.close();
+
+    const second = createSqliteStore({ dataDir: dir });
+    assert.equal((await second.getEntity('', 'urn:x:s1'))?.id, 'urn:x:s1');
+    assert.equal(await second.getTemporal('', 'urn:x:s1', ALL), undefined);
+    await put(second, sensorAt(2, 21));
+    const te = (await second.getTemporal('', 'urn:x:s1', ALL))!;
+    assert.deepEqual(te.attrs[iri('temperature')].map((i) => i.attr.value), [21]);
+    await second.close();
+
+    const check = openDatabase({ location: defaultDatabasePath(dir), mustExist: true });
+    assert.equal((check.prepare('SELECT version FROM schema_version').get() as { version: number }).version, SCHEMA_VERSION);
+    assert.equal(SCHEMA_VERSION, 2);
+    check.close();
+  });
+});
