@@ -24,6 +24,8 @@ export interface Config {
   /** Largest number of entities one batch request may carry. */
   maxBatchEntities: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Temporal history (TRoE) of every entity write; costs one row per changed attribute. */
+  recordHistory: boolean;
 }
 
 interface OptionSpec {
@@ -48,6 +50,7 @@ export const OPTIONS: OptionSpec[] = [
   { key: 'maxContextBytes', flag: '--max-context-bytes', env: 'WEFT_MAX_CONTEXT_BYTES', kind: 'int', default: 1024 * 1024, help: 'largest remote @context document accepted' },
   { key: 'contextCacheSize', flag: '--context-cache-size', env: 'WEFT_CONTEXT_CACHE_SIZE', kind: 'int', default: 500, help: 'compiled @contexts kept in memory' },
   { key: 'maxBatchEntities', flag: '--max-batch', env: 'WEFT_MAX_BATCH', kind: 'int', default: 10000, help: 'largest number of entities in one batch operation' },
+  { key: 'recordHistory', flag: '--record-history', env: 'WEFT_RECORD_HISTORY', kind: 'bool', default: true, help: 'record every attribute change in the temporal history; false: only what /temporal writes' },
   { key: 'logLevel', flag: '--log-level', env: 'WEFT_LOG_LEVEL', kind: 'string', default: 'info', help: 'fatal, error, warn, info, debug, trace or silent' },
 ];
 

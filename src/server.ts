@@ -24,7 +24,7 @@ export interface RunningServer {
 
 export async function startServer(config: Config): Promise<RunningServer> {
   const log = createLogger(config.logLevel);
-  const store = createSqliteStore(config.memory ? { memory: true } : { dataDir: config.dataDir });
+  const store = createSqliteStore({ memory: config.memory, dataDir: config.dataDir, recordHistory: config.recordHistory });
   const http: Server = createServer();
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);

@@ -203,3 +203,21 @@ describe('e2e: temporal API (TRoE, clause 6.18-6.22)', () => {
     });
   });
 });
+
+describe('e2e: --record-history=false', () => {
+  it('records no history for entity writes, while the temporal API still takes explicit history', async () => {
+    const t = await startTestServer({ recordHistory: false });
+    try {
+      const sensor = { id: ID, type: 'Sensor', temperature: { type: 'Property', value: 20, observedAt: T(1) } };
+      await t.http.post(`${BASE}/entities`).send(sensor).expect(201);
+      await t.http.patch(`${BASE}/entities/${ID}/attrs`).send({ temperature: { type: 'Property', value: 21, observedAt: T(2) } }).expect(204);
+      const none = await t.http.get(`${BASE}/temporal/entities/${ID}`);
+      assert.equal(none.status, 404, JSON.stringify(none.body));
+      await t.http.post(`${BASE}/temporal/entities`).send({ id: 'urn:ngsi-ld:Sensor:2', type: 'Sensor', temperature: [{ type: 'Property', value: 5, observedAt: T(3) }] }).expect(201);
+      const explicit = await t.http.get(`${BASE}/temporal/entities/urn:ngsi-ld:Sensor:2`).expect(200);
+      assert.deepEqual(explicit.body.temperature.map((i: { value: number }) => i.value), [5]);
+    } finally {
+      await t.stop();
+    }
+  });
+});

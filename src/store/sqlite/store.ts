@@ -26,6 +26,11 @@ export interface SqliteStoreOptions {
   dataDir?: string;
   /** Keep every database in memory (ephemeral mode, nothing touches the disk). */
   memory?: boolean;
+  /**
+   * Record every attribute change of an entity write in the temporal history (default
+   * true). False: history holds only what the temporal API writes directly.
+   */
+  recordHistory?: boolean;
 }
 
 const DEFAULT_TENANT = '';
@@ -35,7 +40,10 @@ export class SqliteStore implements EntityStore {
   private contextTable: ContextTable | undefined;
   private closed = false;
 
-  constructor(private readonly opts: { dataDir: string; memory: false } | { memory: true }) {}
+  constructor(
+    private readonly opts: { dataDir: string; memory: false } | { memory: true },
+    private readonly recordHistory = true,
+  ) {}
 
   async hasTenant(tenant: string): Promise<boolean> {
     return this.open(tenant, false) !== undefined;
@@ -155,7 +163,7 @@ export class SqliteStore implements EntityStore {
     }
     const db = openDatabase({ location, mustExist: false });
     registerSqlFunctions(db);
-    const tenantDb = new TenantDb(db);
+    const tenantDb = new TenantDb(db, this.recordHistory);
     this.tenants.set(tenant, tenantDb);
     return tenantDb;
   }

@@ -24,7 +24,10 @@ export class TenantDb {
   private summaryCache: TypeSummary[] | undefined;
   private pending: Array<{ ids: string[]; plan: AnyPlan; resolve: (v: unknown) => void; reject: (e: unknown) => void }> = [];
 
-  constructor(readonly db: Database.Database) {
+  constructor(
+    readonly db: Database.Database,
+    private readonly recordHistory: boolean,
+  ) {
     this.terms = new TermTable(db);
     this.entities = new EntityTable(db, this.terms);
     this.queries = new EntityQueries(db, this.terms);
@@ -189,8 +192,10 @@ export class TenantDb {
         this.entities.put(write.entity, trusted ? write.previous : undefined);
         // The history in the same transaction (clause 5.6.11 TRoE): rolled back with the write.
         // Only a version known to be the stored one may suppress instances as unchanged.
-        const before = trusted ? write.previous : written.has(id) ? undefined : stored?.get(id);
-        this.temporal.recordPut(write.entity, before);
+        if (this.recordHistory) {
+          const before = trusted ? write.previous : written.has(id) ? undefined : stored?.get(id);
+          this.temporal.recordPut(write.entity, before);
+        }
         written.add(id);
       }
     }
