@@ -36,6 +36,13 @@ export function sendPlain(res: Response, status: number, body: unknown): void {
   write(res, status, 'application/json', body);
 }
 
+/** 201 with the Location of the new resource (under the API prefix), no body. */
+export function sendCreated(res: Response, path: string, id: string): void {
+  res.setHeader('Location', `/ngsi-ld/v1/${path}/${encodeURIComponent(id)}`);
+  res.statusCode = 201;
+  res.end();
+}
+
 export function sendNoContent(res: Response): void {
   res.statusCode = 204;
   res.end();

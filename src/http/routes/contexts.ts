@@ -8,7 +8,7 @@ import { handle, methodNotAllowed, param } from '../handle';
 import { checkParams, str, type Query } from '../params/allowed';
 import { parseBoolean } from '../params/options';
 import { readJsonBody } from '../request';
-import { sendNoContent, sendPlain } from '../respond';
+import { sendCreated, sendNoContent, sendPlain } from '../respond';
 
 const KINDS = new Set(['Hosted', 'Cached', 'ImplicitlyCreated']);
 
@@ -19,9 +19,7 @@ export function contextsRouter(deps: HttpDeps): Router {
     checkParams(req.query as Query, new Set());
     const body = readJsonBody(req);
     const stored = await deps.contexts.addHosted(body.doc);
-    res.setHeader('Location', `/ngsi-ld/v1/jsonldContexts/${encodeURIComponent(stored.id)}`);
-    res.statusCode = 201;
-    res.end();
+    sendCreated(res, 'jsonldContexts', stored.id);
   }));
 
   r.get('/jsonldContexts', handle(async (req, res) => {

@@ -11,7 +11,7 @@ import { negotiate } from '../media';
 import { checkParams, type Query } from '../params/allowed';
 import { FILTER_PARAMS, PAGE_PARAMS, VIEW_PARAMS, parseEntityFilter, parsePaging, parseView } from '../params/entityQuery';
 import { readJsonBody, scopeFromBody, scopeFromLink } from '../request';
-import { sendLd, sendNoContent } from '../respond';
+import { sendCreated, sendLd, sendNoContent } from '../respond';
 
 const QUERY_PARAMS = new Set([...FILTER_PARAMS, ...VIEW_PARAMS, ...PAGE_PARAMS]);
 const RETRIEVE_PARAMS = new Set(VIEW_PARAMS);
@@ -42,9 +42,7 @@ export function entitiesRouter(deps: HttpDeps): Router {
     const body = readJsonBody(req);
     const scope = await scopeFromBody(req, deps.contexts, body);
     const id = await deps.entities.create(scope, body.doc);
-    res.setHeader('Location', `/ngsi-ld/v1/entities/${encodeURIComponent(id)}`);
-    res.statusCode = 201;
-    res.end();
+    sendCreated(res, 'entities', id);
   }));
 
   // Clause 6.4.3.3: purge entities matching type / q / ... .

@@ -17,7 +17,7 @@ import { parseAttrList } from '../../ngsi/query/attrList';
 import { parseBoolean } from '../params/options';
 import { parseQueryBody } from '../params/queryBody';
 import { readJsonBody, scopeFromBody, scopeFromLink, withoutContext } from '../request';
-import { sendLd, sendNoContent } from '../respond';
+import { sendCreated, sendLd, sendNoContent } from '../respond';
 import type { Response } from 'express';
 
 const TIME_PARAMS = ['timerel', 'timeAt', 'endTimeAt', 'timeproperty', 'lastN'];
@@ -77,9 +77,7 @@ export function temporalRouter(deps: HttpDeps): Router {
     const scope = await scopeFromBody(req, deps.contexts, body);
     const { id, created } = await deps.temporal.createOrAppend(scope, body.doc);
     if (!created) return sendNoContent(res);
-    res.setHeader('Location', `/ngsi-ld/v1/temporal/entities/${encodeURIComponent(id)}`);
-    res.statusCode = 201;
-    res.end();
+    sendCreated(res, 'temporal/entities', id);
   }));
   r.all('/temporal/entities', methodNotAllowed('GET, POST'));
 
