@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Entity } from '../src/ngsi/entity';
 import type { EntityFilter } from '../src/ngsi/query/ast';
-import type { EntityStore } from '../src/store/port';
+import type { EntityStore, EntityWrite } from '../src/store/port';
 import { createSqliteStore } from '../src/store/sqlite';
 
 const N = Number(process.argv[2] ?? 100_000);
@@ -51,17 +51,39 @@ async function timeIt(fn: () => Promise<unknown>, runs: number): Promise<{ p50: 
   return { p50: samples[Math.floor(runs / 2)], p95: samples[Math.floor(runs * 0.95)] };
 }
 
-async function upsertAll(store: EntityStore, make: (i: number) => Entity): Promise<number> {
+/** `ack`: acknowledge the outbox after each batch, as the notifier does (tenant with a subscription). */
+async function upsertAll(store: EntityStore, make: (i: number) => Entity, tenant = '', ack = false): Promise<number> {
   const t0 = performance.now();
   for (let start = 0; start < N; start += BATCH) {
     const batch: Entity[] = [];
     for (let i = start; i < Math.min(N, start + BATCH); i++) batch.push(make(i));
-    await store.modify('', batch.map((e) => e.id), (current) => ({
-      writes: batch.map((entity) => ({ op: 'put' as const, entity, previous: current.get(entity.id) })),
-      result: undefined,
-    }));
+    const writes = await store.modify(tenant, batch.map((e) => e.id), (current) => {
+      const w: EntityWrite[] = batch.map((entity) => ({ op: 'put' as const, entity, previous: current.get(entity.id) }));
+      return { writes: w, result: w };
+    });
+    if (ack) await store.ackOutbox(tenant, writes[writes.length - 1].outboxSeq!);
   }
   return N / ((performance.now() - t0) / 1000);
+}
+
+/** A subscription on the tenant turns the outbox on: every write also adds an outbox row. */
+async function outboxCase(store: EntityStore): Promise<void> {
+  const tenant = 'outbox';
+  await store.putSubscription(tenant, {
+    id: 'urn:ngsi-ld:Subscription:bench',
+    notificationTrigger: ['attributeUpdated'],
+    isActive: true,
+    notification: { format: 'normalized', sysAttrs: false, showChanges: false, endpoint: { uri: 'http://localhost:1/', accept: 'application/json' } },
+    filter: { type: { kind: 'type', iri: NS + 'Sensor' } },
+    context: [],
+    createdAt: STAMP,
+    modifiedAt: STAMP,
+    delivery: { timesSent: 0, timesFailed: 0 },
+  });
+  const insertRate = await upsertAll(store, (i) => sensor(i, temperatureOf(i)), tenant, true);
+  console.log(`insert ${N} entities in batches of ${BATCH}, outbox on (1 subscription, acked per batch): ${Math.round(insertRate)} entities/s`);
+  const updateRate = await upsertAll(store, (i) => sensor(i, temperatureOf(i + 1)), tenant, true);
+  console.log(`update ${N} existing entities in batches of ${BATCH}, outbox on: ${Math.round(updateRate)} entities/s`);
 }
 
 async function main(): Promise<void> {
@@ -123,6 +145,8 @@ async function main(): Promise<void> {
     t0 = performance.now();
     const summary = await store.summarizeTypes('');
     console.log(`summarizeTypes: ${(performance.now() - t0).toFixed(0)} ms (${summary.length} types)`);
+
+    await outboxCase(store);
   } finally {
     await store.close();
     fs.rmSync(dir, { recursive: true, force: true });

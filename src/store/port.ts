@@ -8,6 +8,7 @@
  */
 import type { Attribute, AttributeKind, Entity, Iri } from '../ngsi/entity';
 import type { EntityFilter } from '../ngsi/query/ast';
+import type { DeliveryStatus, Subscription } from '../ngsi/subscription/model';
 import type { TemporalEntity, TemporalEntityInput, TemporalQuery } from '../ngsi/temporal/model';
 
 export interface Page {
@@ -22,10 +23,26 @@ export interface QueryResult {
   count?: number;
 }
 
-/** One change the broker wants committed. `previous` is what the plan saw (for change events). */
+/**
+ * One change the broker wants committed. `previous` is what the plan saw (for change events).
+ * `outboxSeq` is set by the store when it recorded the write in the tenant's outbox.
+ */
 export type EntityWrite =
-  | { op: 'put'; entity: Entity; previous?: Entity }
-  | { op: 'delete'; id: string; previous: Entity };
+  | { op: 'put'; entity: Entity; previous?: Entity; outboxSeq?: number }
+  | { op: 'delete'; id: string; previous: Entity; outboxSeq?: number };
+
+/**
+ * A committed change waiting to be notified (the transactional outbox). Written in the same
+ * transaction as the entity write, only while the tenant has at least one subscription, so
+ * a change committed before a crash is still notified after the restart.
+ */
+export interface OutboxEntry {
+  seq: number;
+  kind: 'create' | 'update' | 'delete';
+  id: string;
+  entity?: Entity;
+  previous?: Entity;
+}
 
 /** What a plan returns: the writes to commit atomically, and the caller's result. */
 export interface Plan<T> {
@@ -94,6 +111,28 @@ export interface EntityStore {
   /** Replaces one instance's content (keeps its instanceId). False if not found. */
   patchTemporalInstance(tenant: string, id: string, attr: Iri, instanceId: string, patch: Attribute, now: string): Promise<boolean>;
   deleteTemporalInstance(tenant: string, id: string, attr: Iri, instanceId: string): Promise<boolean>;
+  /** Retention: deletes every instance recorded (ts) before `before` (ISO 8601). Returns how many. */
+  pruneTemporal(tenant: string, before: string): Promise<number>;
+
+  // Subscriptions (clause 5.8), per tenant. Putting one creates the tenant. While a tenant
+  // has any subscription, every entity write there is also recorded in its outbox.
+
+  /** Insert or replace (by id). `delivery` is stored as given. */
+  putSubscription(tenant: string, sub: Subscription): Promise<void>;
+  getSubscription(tenant: string, id: string): Promise<Subscription | undefined>;
+  /** In creation order, paged. Unknown tenant: empty. */
+  listSubscriptions(tenant: string, page: Page): Promise<{ subscriptions: Subscription[]; count?: number }>;
+  /** Deleting the tenant's last subscription also empties its outbox (nobody left to notify). */
+  deleteSubscription(tenant: string, id: string): Promise<boolean>;
+  /** Every subscription of every existing tenant (loaded once at start). */
+  allSubscriptions(): Promise<Array<{ tenant: string; subscription: Subscription }>>;
+  /** Updates only the delivery counters (called in batches, not per notification). No-op if gone. */
+  saveDeliveryStatus(tenant: string, updates: Array<{ id: string; delivery: DeliveryStatus }>): Promise<void>;
+
+  /** The tenant's outbox in seq order (at start: what was committed but not yet notified). */
+  readOutbox(tenant: string): Promise<OutboxEntry[]>;
+  /** Forgets every outbox entry with seq <= upTo (notified, or given up). */
+  ackOutbox(tenant: string, upTo: number): Promise<void>;
 
   close(): Promise<void>;
 }

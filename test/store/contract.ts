@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import type { Entity } from '../../src/ngsi/entity';
 import { NgsiError } from '../../src/ngsi/errors';
 import type { EntityFilter } from '../../src/ngsi/query/ast';
-import type { EntityStore, StoredContext } from '../../src/store/port';
+import type { DeliveryStatus, Subscription } from '../../src/ngsi/subscription/model';
+import type { EntityStore, EntityWrite, StoredContext } from '../../src/store/port';
 import {
   BUILDING_1, DEVICE_1, DEVICE_2, SENSOR_1, SENSOR_2, SENSOR_3, SENSOR_4, SENSOR_5, dataset,
 } from './dataset';
@@ -26,6 +27,35 @@ export async function putAll(store: EntityStore, tenant: string, entities: Entit
 
 async function idsOf(store: EntityStore, filter: EntityFilter, tenant = ''): Promise<string[]> {
   return (await store.queryEntities(tenant, filter, ALL)).entities.map((e) => e.id);
+}
+
+/** A subscription as the broker hands it to a store (plain JSON, names expanded). */
+export function subscription(id: string, more: Partial<Subscription> = {}): Subscription {
+  return {
+    id,
+    entities: [{ type: 'Sensor' }],
+    notificationTrigger: ['attributeCreated', 'attributeUpdated'],
+    q: 'temperature>20',
+    isActive: true,
+    notification: {
+      format: 'normalized',
+      sysAttrs: false,
+      showChanges: false,
+      endpoint: { uri: 'http://receiver.example/notify', accept: 'application/json', receiverInfo: [{ key: 'k', value: 'v' }] },
+    },
+    filter: { selectors: [{ type: type('Sensor') }], q: cmp('temperature', '>', num(20)) },
+    context: 'https://example.org/context.jsonld',
+    createdAt: '2024-05-01T00:00:00Z',
+    modifiedAt: '2024-05-01T00:00:00Z',
+    delivery: { timesSent: 0, timesFailed: 0 },
+    ...more,
+  };
+}
+
+/** Commits `writes` as one modification and returns them (the store sets their outboxSeq). */
+async function commitWrites(store: EntityStore, tenant: string, writes: EntityWrite[]): Promise<EntityWrite[]> {
+  await store.modify(tenant, [], () => ({ writes, result: undefined }));
+  return writes;
 }
 
 /** [what it shows, filter, expected ids in creation order] */
@@ -376,6 +406,166 @@ export function runStoreContract(name: string, makeStore: () => Promise<EntitySt
         ]);
         const [t] = await store.summarizeTypes('');
         assert.deepEqual(t.attributes[iri('link')], { kinds: ['Property', 'Relationship'], entityCount: 2 });
+      });
+    });
+
+    describe('subscriptions', () => {
+      it('stores, reads back, replaces and deletes a subscription', async () => {
+        const s1 = subscription('urn:ngsi-ld:Subscription:1');
+        await store.putSubscription('', s1);
+        await store.putSubscription('', subscription('urn:ngsi-ld:Subscription:2'));
+        assert.deepEqual(await store.getSubscription('', s1.id), s1);
+        const replaced = subscription(s1.id, {
+          description: 'hotter', q: 'temperature>30', isActive: false, expiresAt: '2030-01-01T00:00:00Z',
+          delivery: { timesSent: 3, timesFailed: 1, status: 'failed', lastFailure: '2024-05-02T00:00:00Z' },
+        });
+        await store.putSubscription('', replaced);
+        assert.deepEqual(await store.getSubscription('', s1.id), replaced);
+        const all = (await store.listSubscriptions('', ALL)).subscriptions;
+        assert.deepEqual(all.map((s) => s.id), [s1.id, 'urn:ngsi-ld:Subscription:2'], 'a replacement keeps its place');
+        assert.equal(await store.deleteSubscription('', s1.id), true);
+        assert.equal(await store.deleteSubscription('', s1.id), false);
+        assert.equal(await store.getSubscription('', s1.id), undefined);
+        assert.deepEqual((await store.listSubscriptions('', ALL)).subscriptions.map((s) => s.id), ['urn:ngsi-ld:Subscription:2']);
+      });
+
+      it('lists in creation order, paged, with a count on request', async () => {
+        const ids = ['urn:s:e', 'urn:s:a', 'urn:s:d', 'urn:s:b', 'urn:s:c'];
+        for (const id of ids) await store.putSubscription('', subscription(id));
+        const pages: string[] = [];
+        for (let offset = 0; offset < ids.length + 2; offset += 2) {
+          const page = await store.listSubscriptions('', { limit: 2, offset, count: true });
+          assert.equal(page.count, ids.length);
+          pages.push(...page.subscriptions.map((s) => s.id));
+        }
+        assert.deepEqual(pages, ids);
+        assert.deepEqual(await store.listSubscriptions('', { limit: 0, offset: 0, count: true }), { subscriptions: [], count: 5 });
+        const noCount = await store.listSubscriptions('', { limit: 1, offset: 1, count: false });
+        assert.deepEqual(noCount, { subscriptions: [subscription('urn:s:a')] });
+      });
+
+      it('keeps tenants apart, and allSubscriptions returns those of every tenant', async () => {
+        await store.putSubscription('acme', subscription('urn:s:1', { description: 'acme' }));
+        await store.putSubscription('', subscription('urn:s:1', { description: 'default' }));
+        await store.putSubscription('acme', subscription('urn:s:2'));
+        await putAll(store, 'quiet', [entity('urn:x:1', ['Thing'], {})]);
+        assert.equal((await store.getSubscription('acme', 'urn:s:1'))?.description, 'acme');
+        assert.equal((await store.getSubscription('', 'urn:s:1'))?.description, 'default');
+        assert.equal(await store.getSubscription('', 'urn:s:2'), undefined);
+        const all = await store.allSubscriptions();
+        assert.deepEqual(all.map((a) => [a.tenant, a.subscription.id]), [['', 'urn:s:1'], ['acme', 'urn:s:1'], ['acme', 'urn:s:2']]);
+        assert.deepEqual(all[1].subscription, subscription('urn:s:1', { description: 'acme' }));
+      });
+
+      it('creates the tenant on put, while reads and no-op writes of an unknown tenant create nothing', async () => {
+        assert.equal(await store.getSubscription('ghost', 'urn:s:1'), undefined);
+        assert.deepEqual(await store.listSubscriptions('ghost', { limit: 10, offset: 0, count: true }), { subscriptions: [], count: 0 });
+        assert.deepEqual(await store.listSubscriptions('ghost', ALL), { subscriptions: [] });
+        assert.equal(await store.deleteSubscription('ghost', 'urn:s:1'), false);
+        await store.saveDeliveryStatus('ghost', [{ id: 'urn:s:1', delivery: { timesSent: 1, timesFailed: 0 } }]);
+        assert.deepEqual(await store.readOutbox('ghost'), []);
+        await store.ackOutbox('ghost', 10);
+        assert.equal(await store.hasTenant('ghost'), false);
+        await store.putSubscription('new', subscription('urn:s:1'));
+        assert.equal(await store.hasTenant('new'), true);
+        assert.deepEqual(await store.listTenants(), ['', 'new']);
+      });
+
+      it('saveDeliveryStatus rewrites only the delivery counters, and skips subscriptions that are gone', async () => {
+        const s1 = subscription('urn:s:1', { description: 'one' });
+        const s2 = subscription('urn:s:2');
+        await store.putSubscription('', s1);
+        await store.putSubscription('', s2);
+        const d1: DeliveryStatus = { timesSent: 7, timesFailed: 2, lastNotification: '2024-05-03T00:00:00Z', lastSuccess: '2024-05-03T00:00:00Z', status: 'ok' };
+        await store.saveDeliveryStatus('', [{ id: 'urn:s:1', delivery: d1 }, { id: 'urn:s:gone', delivery: d1 }]);
+        assert.deepEqual(await store.getSubscription('', 'urn:s:1'), { ...s1, delivery: d1 });
+        assert.deepEqual(await store.getSubscription('', 'urn:s:2'), s2);
+        assert.equal(await store.getSubscription('', 'urn:s:gone'), undefined);
+        await store.saveDeliveryStatus('', []);
+      });
+    });
+
+    describe('outbox', () => {
+      const v1 = entity('urn:x:1', ['Thing'], { size: prop(1) });
+      const v2 = entity('urn:x:1', ['Thing'], { size: prop(2) });
+
+      it('records nothing while the tenant has no subscription', async () => {
+        const writes = await commitWrites(store, '', [{ op: 'put', entity: v1 }]);
+        await commitWrites(store, '', [{ op: 'put', entity: v2, previous: v1 }]);
+        assert.equal(writes[0].outboxSeq, undefined);
+        assert.deepEqual(await store.readOutbox(''), []);
+      });
+
+      it('records every write, with its kind, new and previous version, while the tenant has a subscription', async () => {
+        await store.putSubscription('', subscription('urn:s:1'));
+        const created = await commitWrites(store, '', [{ op: 'put', entity: v1 }, { op: 'put', entity: entity('urn:x:2', ['Thing'], {}) }]);
+        const updated = await store.modify('', ['urn:x:1'], (current) => {
+          const writes: EntityWrite[] = [{ op: 'put', entity: v2, previous: current.get('urn:x:1') }];
+          return { writes, result: writes };
+        });
+        const deleted = await store.modify('', ['urn:x:2'], (current) => {
+          const writes: EntityWrite[] = [{ op: 'delete', id: 'urn:x:2', previous: current.get('urn:x:2')! }];
+          return { writes, result: writes };
+        });
+        const entries = await store.readOutbox('');
+        assert.deepEqual(entries.map(({ seq, ...rest }) => rest), [
+          { kind: 'create', id: 'urn:x:1', entity: v1 },
+          { kind: 'create', id: 'urn:x:2', entity: entity('urn:x:2', ['Thing'], {}) },
+          { kind: 'update', id: 'urn:x:1', entity: v2, previous: v1 },
+          { kind: 'delete', id: 'urn:x:2', previous: entity('urn:x:2', ['Thing'], {}) },
+        ]);
+        const seqs = entries.map((e) => e.seq);
+        assert.deepEqual([...created, ...updated, ...deleted].map((w) => w.outboxSeq), seqs, 'each write carries its seq');
+        for (let i = 1; i < seqs.length; i++) assert.ok(seqs[i] > seqs[i - 1], 'seqs increase');
+      });
+
+      it('keeps the outbox per tenant', async () => {
+        await store.putSubscription('acme', subscription('urn:s:1'));
+        await putAll(store, 'acme', [v1]);
+        await putAll(store, '', [v1]);
+        assert.deepEqual((await store.readOutbox('acme')).map((e) => e.id), ['urn:x:1']);
+        assert.deepEqual(await store.readOutbox(''), []);
+      });
+
+      it('forgets entries up to the acknowledged seq, and never hands out a seq twice', async () => {
+        await store.putSubscription('', subscription('urn:s:1'));
+        const writes = await commitWrites(store, '', [1, 2, 3].map((n) => ({ op: 'put', entity: entity(`urn:x:${n}`, ['Thing'], {}) })));
+        const [a, b, c] = writes.map((w) => w.outboxSeq!);
+        await store.ackOutbox('', b);
+        assert.deepEqual((await store.readOutbox('')).map((e) => e.seq), [c]);
+        await store.ackOutbox('', a); // an older acknowledgement changes nothing
+        assert.deepEqual((await store.readOutbox('')).map((e) => e.seq), [c]);
+        await store.ackOutbox('', c);
+        assert.deepEqual(await store.readOutbox(''), []);
+        const [next] = await commitWrites(store, '', [{ op: 'put', entity: v1 }]);
+        assert.ok(next.outboxSeq! > c, 'a seq after an emptied outbox is still new');
+        assert.deepEqual((await store.readOutbox('')).map((e) => e.seq), [next.outboxSeq]);
+      });
+
+      it('stops recording, and forgets what it kept, once the last subscription is deleted', async () => {
+        await store.putSubscription('', subscription('urn:s:1'));
+        await store.putSubscription('', subscription('urn:s:2'));
+        await putAll(store, '', [v1]);
+        await store.deleteSubscription('', 'urn:s:1');
+        await putAll(store, '', [v2]);
+        assert.equal((await store.readOutbox('')).length, 2, 'one subscription left: still recording');
+        await store.deleteSubscription('', 'urn:s:2');
+        assert.deepEqual(await store.readOutbox(''), []);
+        const [w] = await commitWrites(store, '', [{ op: 'put', entity: v1, previous: v2 }]);
+        assert.equal(w.outboxSeq, undefined);
+        assert.deepEqual(await store.readOutbox(''), []);
+      });
+
+      it('records nothing of a plan that throws, while a concurrent modification commits its entry', async () => {
+        await store.putSubscription('', subscription('urn:s:1'));
+        const outcomes = await Promise.allSettled([
+          store.modify('', [], () => {
+            throw new NgsiError('BadRequestData', 'planned failure');
+          }),
+          commitWrites(store, '', [{ op: 'put', entity: v1 }]),
+        ]);
+        assert.deepEqual(outcomes.map((o) => o.status), ['rejected', 'fulfilled']);
+        assert.deepEqual((await store.readOutbox('')).map((e) => [e.kind, e.id]), [['create', 'urn:x:1']]);
       });
     });
 

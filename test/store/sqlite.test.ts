@@ -5,16 +5,18 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Entity } from '../../src/ngsi/entity';
 import type { EntityFilter } from '../../src/ngsi/query/ast';
+import type { EntityWrite } from '../../src/store/port';
 import { createSqliteStore } from '../../src/store/sqlite';
 import { pageSql } from '../../src/store/sqlite/entity-query';
 import { QueryPlanner } from '../../src/store/sqlite/query-plan';
-import { openDatabase } from '../../src/store/sqlite/schema';
+import { EntityTable } from '../../src/store/sqlite/entity-table';
+import { MIGRATIONS, openDatabase, SCHEMA_VERSION } from '../../src/store/sqlite/schema';
 import { registerSqlFunctions } from '../../src/store/sqlite/sql-functions';
 import { StatementCache } from '../../src/store/sqlite/statement-cache';
 import { TermTable } from '../../src/store/sqlite/term-table';
 import { translateFilter } from '../../src/store/sqlite/filter-sql';
 import { decodeTenant, encodeTenant } from '../../src/store/sqlite/tenant-files';
-import { runStoreContract, putAll } from './contract';
+import { runStoreContract, putAll, subscription } from './contract';
 import { dataset, SENSOR_1 } from './dataset';
 import { cmp, entity, exists, iri, LOCATION, matches, num, path as attrPath, prop, scope, str, type } from './fixtures';
 
@@ -86,6 +88,87 @@ describe('SQLite store', () => {
     })));
     assert.equal(await store.getEntity('', 'urn:x:ok'), undefined);
     await store.close();
+  });
+
+  it('keeps subscriptions and the outbox across a restart, and goes on recording after it', async () => {
+    const dir = tempDir();
+    const first = createSqliteStore({ dataDir: dir });
+    const sub = subscription('urn:s:1', { delivery: { timesSent: 2, timesFailed: 0, status: 'ok' } });
+    await first.putSubscription('Acme', sub);
+    await first.putSubscription('', subscription('urn:s:2'));
+    await putAll(first, 'Acme', [entity('urn:x:1', ['Thing'], { size: prop(1) })]);
+    const before = await first.readOutbox('Acme');
+    await first.close();
+
+    const second = createSqliteStore({ dataDir: dir });
+    assert.deepEqual(await second.allSubscriptions(), [
+      { tenant: '', subscription: subscription('urn:s:2') },
+      { tenant: 'Acme', subscription: sub },
+    ]);
+    assert.equal(before.length, 1);
+    assert.deepEqual(await second.readOutbox('Acme'), before);
+    // The subscription count is read at open: writes are recorded without any new put.
+    await putAll(second, 'Acme', [entity('urn:x:2', ['Thing'], {})]);
+    const after = await second.readOutbox('Acme');
+    assert.deepEqual(after.map((e) => e.id), ['urn:x:1', 'urn:x:2']);
+    assert.ok(after[1].seq > after[0].seq);
+    await second.ackOutbox('Acme', after[1].seq);
+    await second.close();
+
+    const third = createSqliteStore({ dataDir: dir });
+    assert.deepEqual(await third.readOutbox('Acme'), []);
+    const w: EntityWrite = { op: 'put', entity: entity('urn:x:3', ['Thing'], {}) };
+    await third.modify('Acme', [], () => ({ writes: [w], result: undefined }));
+    assert.ok(w.outboxSeq! > after[1].seq, 'seqs stay new across restarts, even after the outbox was emptied');
+    await third.close();
+  });
+
+  it('records no outbox entry of a group commit that fails', async () => {
+    const store = createSqliteStore({ memory: true });
+    await store.putSubscription('', subscription('urn:s:1')); // the tenant exists: writes go through the group commit
+    const outcomes = await Promise.allSettled([
+      putAll(store, '', [entity('urn:x:other', ['Thing'], {})]), // same group, so rolled back too
+      store.modify('', [], () => ({
+        writes: [
+          { op: 'put', entity: entity('urn:x:ok', ['Thing'], {}) },
+          { op: 'put', entity: { id: 'urn:x:bad' } as unknown as Entity },
+        ],
+        result: undefined,
+      })),
+    ]);
+    assert.deepEqual(outcomes.map((o) => o.status), ['rejected', 'rejected']);
+    assert.equal(await store.getEntity('', 'urn:x:ok'), undefined);
+    assert.deepEqual(await store.readOutbox(''), []);
+    await putAll(store, '', [entity('urn:x:later', ['Thing'], {})]);
+    assert.deepEqual((await store.readOutbox('')).map((e) => e.id), ['urn:x:later']);
+    await store.close();
+  });
+
+  it('migrates a version 2 database: its entities stay, subscriptions and the outbox work', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'default.sqlite');
+    // A database as the previous Weft left it: the first two migrations only.
+    const old = new Database(file);
+    old.exec('CREATE TABLE schema_version (version INTEGER NOT NULL)');
+    for (const step of MIGRATIONS.slice(0, 2)) old.exec(step);
+    old.prepare('INSERT INTO schema_version (version) VALUES (2)').run();
+    const kept = entity('urn:x:old', ['Thing'], { temperature: prop(21) });
+    new EntityTable(old, new TermTable(old)).put(kept);
+    old.close();
+
+    const store = createSqliteStore({ dataDir: dir });
+    assert.deepEqual(await store.getEntity('', 'urn:x:old'), kept);
+    const warm = await store.queryEntities('', { q: cmp('temperature', '>', num(20)) }, { limit: 10, offset: 0, count: true });
+    assert.deepEqual(warm, { entities: [kept], count: 1 });
+    assert.deepEqual(await store.allSubscriptions(), []);
+    await store.putSubscription('', subscription('urn:s:1'));
+    await putAll(store, '', [entity('urn:x:new', ['Thing'], {})]);
+    assert.deepEqual((await store.readOutbox('')).map((e) => e.id), ['urn:x:new']);
+    await store.close();
+
+    const check = new Database(file, { readonly: true });
+    assert.equal(check.prepare('SELECT version FROM schema_version').pluck().get(), SCHEMA_VERSION);
+    check.close();
   });
 
   it('refuses calls after close', async () => {

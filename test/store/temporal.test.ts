@@ -9,9 +9,10 @@ import type { EntityStore } from '../../src/store/port';
 import { createSqliteStore } from '../../src/store/sqlite';
 import { openDatabase, SCHEMA_VERSION } from '../../src/store/sqlite/schema';
 import { defaultDatabasePath } from '../../src/store/sqlite/tenant-files';
-import { entity, iri, prop, type } from './fixtures';
+import { entity, iri, prop, rel, type } from './fixtures';
 
 const ALL: TemporalQuery = { timeproperty: 'observedAt' };
+const NULL = 'urn:ngsi-ld:null';
 const PAGE = { limit: 100, offset: 0, count: true };
 const T = (h: number): string => `2024-05-01T${String(h).padStart(2, '0')}:00:00Z`;
 
@@ -76,7 +77,8 @@ describe('SQLite store: temporal recording (TRoE)', () => {
   it('keeps the history when the entity is deleted', async () => {
     await put(store, sensorAt(1, 20));
     await store.modify('', ['urn:x:s1'], (c) => ({ writes: [{ op: 'delete', id: 'urn:x:s1', previous: c.get('urn:x:s1')! }], result: undefined }));
-    assert.equal((await store.getTemporal('', 'urn:x:s1', ALL))!.attrs[iri('temperature')].length, 1);
+    const temperature = (await store.getTemporal('', 'urn:x:s1', ALL))!.attrs[iri('temperature')];
+    assert.deepEqual(temperature.map((i) => i.attr.value), [20, NULL]);
   });
 
   it('filters by timerel before / after / between on observedAt, and keeps the last N', async () => {
@@ -125,9 +127,14 @@ describe('SQLite store: schema migration to the temporal schema', () => {
     const first = createSqliteStore({ dataDir: dir });
     await put(first, sensorAt(1, 20));
     await first.close();
-    // Turn the file back into what Weft v1 wrote: no temporal tables, schema version 1.
+    // Turn the file back into what Weft v1 wrote: only the v1 tables, schema version 1.
     const raw = new Database(defaultDatabasePath(dir));
-    raw.exec('DROP TABLE temporal; DROP TABLE temporal_entities; UPDATE schema_version SET version = 1;');
+    const V1 = new Set(['terms', 'entities', 'entity_types', 'attrs', 'scopes', 'contexts', 'schema_version']);
+    const later = (raw.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>)
+      .map((r) => r.name)
+      .filter((n) => !V1.has(n) && !n.startsWith('geo_bbox') && !n.startsWith('sqlite_'));
+    for (const name of later) raw.exec(`DROP TABLE ${name}`);
+    raw.exec('UPDATE schema_version SET version = 1');
     raw.close();
 
     const second = createSqliteStore({ dataDir: dir });
@@ -140,7 +147,124 @@ describe('SQLite store: schema migration to the temporal schema', () => {
 
     const check = openDatabase({ location: defaultDatabasePath(dir), mustExist: true });
     assert.equal((check.prepare('SELECT version FROM schema_version').get() as { version: number }).version, SCHEMA_VERSION);
-    assert.equal(SCHEMA_VERSION, 2);
     check.close();
+  });
+});
+
+describe('SQLite store: deletion markers (deletedAt, clause 4.5.7 / 5.2.1)', () => {
+  let store: EntityStore;
+  beforeEach(() => {
+    store = createSqliteStore({ memory: true });
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  const at = (e: Entity, modifiedAt: string): Entity => ({ ...e, modifiedAt });
+
+  it('an update that drops an attribute instance records a marker at the write time, in the same transaction', async () => {
+    const both = entity('urn:x:s1', ['Sensor'], {
+      temperature: prop(20, { observedAt: T(1) }),
+      owner: [rel('urn:x:o1'), { ...rel('urn:x:o2'), datasetId: 'urn:ds:2' }],
+    });
+    await put(store, both);
+    // Drops temperature and the urn:ds:2 instance of owner; the default owner stays.
+    await put(store, at(entity('urn:x:s1', ['Sensor'], { owner: rel('urn:x:o1') }), T(5)));
+    const te = (await store.getTemporal('', 'urn:x:s1', ALL))!;
+    const [, marker] = te.attrs[iri('temperature')];
+    assert.deepEqual(marker.attr, { type: 'Property', value: NULL, createdAt: T(5), modifiedAt: T(5) });
+    assert.equal(marker.deletedAt, T(5));
+    assert.equal(marker.time, T(5));
+    const owner = te.attrs[iri('owner')];
+    assert.deepEqual(owner.map((i) => [i.attr.object, i.attr.datasetId, i.deletedAt]), [
+      ['urn:x:o1', undefined, undefined],
+      ['urn:x:o2', 'urn:ds:2', undefined],
+      [NULL, 'urn:ds:2', T(5)],
+    ]);
+  });
+
+  it('deleting the entity records a marker for every instance; skipDeleted leaves them out', async () => {
+    await put(store, sensorAt(1, 20));
+    await store.modify('', ['urn:x:s1'], (c) => ({ writes: [{ op: 'delete', id: 'urn:x:s1', previous: c.get('urn:x:s1')! }], result: undefined }));
+    const te = (await store.getTemporal('', 'urn:x:s1', ALL))!;
+    for (const name of ['temperature', 'humidity']) {
+      const last = te.attrs[iri(name)].at(-1)!;
+      assert.equal(last.attr.value, NULL);
+      assert.ok(last.deletedAt !== undefined && Date.parse(last.deletedAt) > Date.parse(T(1)));
+    }
+    const live = (await store.getTemporal('', 'urn:x:s1', { ...ALL, skipDeleted: true }))!;
+    assert.deepEqual(live.attrs[iri('temperature')].map((i) => i.attr.value), [20]);
+  });
+
+  it('a deleted entity no longer matches q on an attribute it lost', async () => {
+    await put(store, sensorAt(1, 20));
+    await store.modify('', ['urn:x:s1'], (c) => ({ writes: [{ op: 'delete', id: 'urn:x:s1', previous: c.get('urn:x:s1')! }], result: undefined }));
+    const r = await store.queryTemporal('', { q: { kind: 'exists', path: { attr: iri('temperature'), sub: [], keys: [] } } }, ALL, PAGE);
+    assert.deepEqual(r.entities, []);
+  });
+});
+
+describe('SQLite store: the per-attribute instance limit (clause 6.3.10)', () => {
+  let store: EntityStore;
+  before(async () => {
+    store = createSqliteStore({ memory: true });
+    const speed = [1, 2, 3, 4, 5].map((v) => prop(v, { observedAt: T(v) }));
+    await store.appendTemporal('', { id: 'urn:x:t1', type: [iri('Car')], attrs: { [iri('speed')]: speed, [iri('fuel')]: [prop(9, { observedAt: T(1) })] } }, T(9), false);
+  });
+  after(async () => {
+    await store.close();
+  });
+  const read = (q: Partial<TemporalQuery>) => store.getTemporal('', 'urn:x:t1', { ...ALL, ...q });
+
+  it('forwards: the oldest instances, and where the next page starts', async () => {
+    const te = (await read({ instanceLimit: 2 }))!;
+    assert.deepEqual(te.attrs[iri('speed')].map((i) => i.attr.value), [1, 2]);
+    assert.deepEqual(te.truncated, { [iri('speed')]: T(3) });
+    assert.deepEqual(te.attrs[iri('fuel')].map((i) => i.attr.value), [9]);
+  });
+
+  it('with lastN above the limit: the newest, oldest first, and the next older instance', async () => {
+    const te = (await read({ instanceLimit: 2, lastN: 4 }))!;
+    assert.deepEqual(te.attrs[iri('speed')].map((i) => i.attr.value), [4, 5]);
+    assert.deepEqual(te.truncated, { [iri('speed')]: T(3) });
+  });
+
+  it('lastN within the limit, or exactly the number of instances, cuts nothing', async () => {
+    assert.equal((await read({ instanceLimit: 5, lastN: 3 }))!.truncated, undefined);
+    assert.equal((await read({ instanceLimit: 5 }))!.truncated, undefined);
+  });
+});
+
+describe('SQLite store: retention (pruneTemporal)', () => {
+  let store: EntityStore;
+  beforeEach(() => {
+    store = createSqliteStore({ memory: true });
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  it('deletes only the instances older than the cutoff, in that tenant only', async () => {
+    for (const tenant of ['', 'acme']) for (let h = 1; h <= 5; h++) await put(store, sensorAt(h, 20 + h), tenant);
+    // temperature at 01..05; humidity once, at the entity's modifiedAt (00:00).
+    assert.equal(await store.pruneTemporal('', T(3)), 3);
+    const te = (await store.getTemporal('', 'urn:x:s1', ALL))!;
+    assert.deepEqual(te.attrs[iri('temperature')].map((i) => i.attr.value), [23, 24, 25]);
+    assert.equal(te.attrs[iri('humidity')], undefined);
+    assert.equal((await store.getTemporal('acme', 'urn:x:s1', ALL))!.attrs[iri('temperature')].length, 5);
+    assert.equal(await store.pruneTemporal('nobody', T(3)), 0);
+    await assert.rejects(store.pruneTemporal('', 'yesterday'), /not an ISO 8601 date-time/);
+  });
+
+  it('prunes more than one chunk, drops emptied histories, and a later write starts a new one', async () => {
+    const speed = Array.from({ length: 12_345 }, (_, i) => prop(i, { observedAt: new Date(Date.parse(T(1)) + i * 1000).toISOString() }));
+    await store.appendTemporal('', { id: 'urn:x:t1', type: [iri('Car')], attrs: { [iri('speed')]: speed } }, T(9), false);
+    await put(store, sensorAt(1, 20)); // cached history key of urn:x:s1
+    assert.equal(await store.pruneTemporal('', T(12)), 12_345 + 2);
+    assert.equal(await store.getTemporal('', 'urn:x:t1', ALL), undefined);
+    assert.equal(await store.getTemporal('', 'urn:x:s1', ALL), undefined);
+    // The emptied history's cached key is gone with it: the next change is recorded and visible.
+    await put(store, sensorAt(13, 30));
+    assert.deepEqual((await store.getTemporal('', 'urn:x:s1', ALL))!.attrs[iri('temperature')].map((i) => i.attr.value), [30]);
   });
 });

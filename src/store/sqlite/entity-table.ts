@@ -27,6 +27,7 @@ export class EntityTable {
   private readonly deleteBox: Database.Statement<[number]>;
   private readonly updateAttr: Database.Statement<unknown[]>;
   private readonly updateBox: Database.Statement<unknown[]>;
+  private readonly readDocs = new WeakMap<Entity, string>();
 
   constructor(
     db: Database.Database,
@@ -57,18 +58,31 @@ export class EntityTable {
     this.updateBox = db.prepare('UPDATE geo_bbox SET min_lon = ?, max_lon = ?, min_lat = ?, max_lat = ? WHERE id = ?');
   }
 
-  get(id: string): Entity | undefined {
+  /**
+   * `keepDoc`: remember the JSON text the entity was parsed from (docOf), so that a write
+   * recording this very object as its previous version need not serialise it again.
+   */
+  get(id: string, keepDoc = false): Entity | undefined {
     const row = this.selectDoc.get(id);
-    return row === undefined ? undefined : (JSON.parse(row.doc) as Entity);
+    if (row === undefined) return undefined;
+    const entity = JSON.parse(row.doc) as Entity;
+    if (keepDoc) this.readDocs.set(entity, row.doc);
+    return entity;
+  }
+
+  /** The stored JSON of an entity object read with `keepDoc` (valid while nobody mutated it). */
+  docOf(entity: Entity): string | undefined {
+    return this.readDocs.get(entity);
   }
 
   /**
    * Writes the document and its index rows. `previous` must be the stored version (the
    * caller proves it by identity with what it read in the same transaction): then only the
    * index rows whose value changed are rewritten, which is what makes attribute updates
-   * (the common write: a new temperature) cheap.
+   * (the common write: a new temperature) cheap. Returns the JSON document it stored (the
+   * outbox reuses it instead of serialising the entity a second time).
    */
-  put(entity: Entity, previous?: Entity): void {
+  put(entity: Entity, previous?: Entity): string {
     const doc = JSON.stringify(entity);
     const rows = attrRowsOf(entity);
     const geoCount = rows.reduce((n, r) => (r.bbox ? n + 1 : n), 0);
@@ -81,7 +95,7 @@ export class EntityTable {
       // Updating in place keeps the rowid, hence the entity's place in creation order.
       rowid = existing.rowid;
       this.updateEntity.run(doc, geoCount, rowid);
-      if (previous !== undefined && this.updateChangedRows(rowid, previous, entity, rows)) return;
+      if (previous !== undefined && this.updateChangedRows(rowid, previous, entity, rows)) return doc;
       this.clearIndexRows(rowid, existing.geo_count);
     }
     for (const type of entity.type) this.insertType.run(this.terms.intern(type), rowid);
@@ -97,6 +111,7 @@ export class EntityTable {
       );
       if (b) this.insertBox.run(rowid * GEO_SLOTS + geo++, b.minLon, b.maxLon, b.minLat, b.maxLat, rowid, nameId);
     }
+    return doc;
   }
 
   /**

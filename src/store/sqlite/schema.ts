@@ -9,7 +9,7 @@
 import Database from 'better-sqlite3';
 
 /** Bump with a new entry in MIGRATIONS; a database is migrated step by step on open. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 const VERSION_1 = `
 -- Attribute names and entity types, interned: index rows carry small integers instead of
@@ -127,8 +127,36 @@ CREATE TABLE temporal (
 CREATE INDEX temporal_by_entity ON temporal (entity, name_id, ts);
 `;
 
+/**
+ * Subscriptions (clause 5.8) and the transactional outbox. A subscription is one JSON
+ * document; its delivery counters live in their own column because notify/ rewrites them
+ * in batches and must not rewrite (or race with) the rest.
+ *
+ * The outbox gets one row per entity write, in the write's transaction, but only while the
+ * tenant has a subscription (tenant-db.ts): a change committed just before a crash is still
+ * notified after the restart. Rows are deleted once notified (ackOutbox), so the table
+ * stays small. AUTOINCREMENT: a seq is never handed out twice, even after the outbox was
+ * emptied, so an acknowledgement can never cover a newer change.
+ */
+const VERSION_3 = `
+CREATE TABLE subscriptions (
+  rowid INTEGER PRIMARY KEY,            -- creation order (a replacement keeps its place)
+  id TEXT NOT NULL UNIQUE,
+  doc TEXT NOT NULL,                    -- JSON of the Subscription without its delivery member
+  delivery TEXT NOT NULL                -- JSON of its DeliveryStatus
+);
+
+CREATE TABLE outbox (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind TEXT NOT NULL,                   -- create | update | delete
+  entity_id TEXT NOT NULL,
+  entity TEXT,                          -- JSON of the new version; NULL for a delete
+  previous TEXT                         -- JSON of the version the write replaced; NULL for a create
+);
+`;
+
 /** MIGRATIONS[n] takes a database from version n to n + 1. */
-const MIGRATIONS: readonly string[] = [VERSION_1, VERSION_2];
+export const MIGRATIONS: readonly string[] = [VERSION_1, VERSION_2, VERSION_3];
 
 export interface OpenOptions {
   /** File path, or ':memory:'. */

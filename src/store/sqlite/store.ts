@@ -7,12 +7,14 @@
 import fs from 'node:fs';
 import type { Attribute, Entity, Iri } from '../../ngsi/entity';
 import type { EntityFilter } from '../../ngsi/query/ast';
+import type { DeliveryStatus, Subscription } from '../../ngsi/subscription/model';
 import type { TemporalEntity, TemporalEntityInput, TemporalQuery } from '../../ngsi/temporal/model';
-import type { EntityStore, Page, Plan, QueryResult, StoredContext, TypeSummary } from '../port';
+import type { EntityStore, OutboxEntry, Page, Plan, QueryResult, StoredContext, TypeSummary } from '../port';
 import { ContextTable } from './context-table';
 import { openDatabase } from './schema';
 import { registerSqlFunctions } from './sql-functions';
 import { TenantDb } from './tenant-db';
+import { PRUNE_START, type PruneCursor } from './temporal-table';
 import {
   defaultDatabasePath,
   encodeTenant,
@@ -117,6 +119,64 @@ export class SqliteStore implements EntityStore {
 
   async deleteTemporalInstance(tenant: string, id: string, attr: Iri, instanceId: string): Promise<boolean> {
     return this.open(tenant, false)?.deleteTemporalInstance(id, attr, instanceId) ?? false;
+  }
+
+  /**
+   * Chunk by chunk, each its own short transaction, yielding to the event loop in between:
+   * a huge prune never holds the write lock for long and requests are served meanwhile.
+   * Stops early (returning what it deleted so far) when the store is closed.
+   */
+  async pruneTemporal(tenant: string, before: string): Promise<number> {
+    const beforeMs = Date.parse(before);
+    if (Number.isNaN(beforeMs)) throw new Error(`pruneTemporal: '${before}' is not an ISO 8601 date-time`);
+    const db = this.open(tenant, false);
+    let deleted = 0;
+    let from: PruneCursor | undefined = PRUNE_START;
+    while (db !== undefined && from !== undefined && !this.closed) {
+      const step = db.pruneTemporalChunk(beforeMs, from);
+      deleted += step.deleted;
+      from = step.next;
+      if (from !== undefined) await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    return deleted;
+  }
+
+  async putSubscription(tenant: string, sub: Subscription): Promise<void> {
+    this.open(tenant, true)!.putSubscription(sub);
+  }
+
+  async getSubscription(tenant: string, id: string): Promise<Subscription | undefined> {
+    return this.open(tenant, false)?.getSubscription(id);
+  }
+
+  async listSubscriptions(tenant: string, page: Page): Promise<{ subscriptions: Subscription[]; count?: number }> {
+    const db = this.open(tenant, false);
+    if (db === undefined) return page.count ? { subscriptions: [], count: 0 } : { subscriptions: [] };
+    return db.listSubscriptions(page);
+  }
+
+  async deleteSubscription(tenant: string, id: string): Promise<boolean> {
+    return this.open(tenant, false)?.deleteSubscription(id) ?? false;
+  }
+
+  async allSubscriptions(): Promise<Array<{ tenant: string; subscription: Subscription }>> {
+    const all: Array<{ tenant: string; subscription: Subscription }> = [];
+    for (const tenant of await this.listTenants()) {
+      for (const subscription of this.open(tenant, false)?.allSubscriptions() ?? []) all.push({ tenant, subscription });
+    }
+    return all;
+  }
+
+  async saveDeliveryStatus(tenant: string, updates: Array<{ id: string; delivery: DeliveryStatus }>): Promise<void> {
+    if (updates.length > 0) this.open(tenant, false)?.saveDeliveryStatus(updates);
+  }
+
+  async readOutbox(tenant: string): Promise<OutboxEntry[]> {
+    return this.open(tenant, false)?.readOutbox() ?? [];
+  }
+
+  async ackOutbox(tenant: string, upTo: number): Promise<void> {
+    this.open(tenant, false)?.ackOutbox(upTo);
   }
 
   async putContext(ctx: StoredContext): Promise<void> {

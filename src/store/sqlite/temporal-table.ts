@@ -7,7 +7,11 @@
  * Temporal queries select candidate entities in memory with the query matcher (types,
  * scopes and ids from temporal_entities; q and geoQ against the current entity, or the
  * latest recorded instances when it no longer exists); the instances themselves come from
- * SQL by (entity, name_id, ts).
+ * SQL by (entity, name_id, ts), one attribute at a time so that the per-attribute maximum
+ * (clause 6.3.10 paging) and lastN are LIMITs on the index, not slices of everything.
+ *
+ * Removed attribute instances and deleted entities leave deletion markers (deleted_at set,
+ * ngsi/temporal/deletion). Retention prunes instances by age in short chunks (pruneChunk).
  */
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
@@ -15,6 +19,7 @@ import type { Attribute, Entity, Iri } from '../../ngsi/entity';
 import type { EntityFilter } from '../../ngsi/query/ast';
 import { compileFilter } from '../../ngsi/query/matcher';
 import { instantMs } from '../../ngsi/query/temporal';
+import { deletionMarker } from '../../ngsi/temporal/deletion';
 import {
   INSTANCE_ID_PREFIX,
   type TemporalEntity,
@@ -25,15 +30,16 @@ import {
 import type { Page } from '../port';
 import type { EntityTable } from './entity-table';
 import { StatementCache } from './statement-cache';
+import { TemporalPruner, type PruneCursor } from './temporal-prune';
 import { UNKNOWN_TERM, type TermTable } from './term-table';
 
 interface InstanceRow {
-  iri: string;
   instance_id: string;
   doc: string;
   observed_at: string | null;
   modified_at: string;
   created_at: string;
+  deleted_at: string | null;
 }
 
 interface EntityRow {
@@ -59,6 +65,10 @@ function timeCondition(q: TemporalQuery): { sql: string; params: unknown[] } {
 function orderColumn(q: TemporalQuery): string {
   return q.timeproperty === 'observedAt' ? 't.ts' : q.timeproperty === 'createdAt' ? 't.created_at' : 't.modified_at';
 }
+
+const SKIP_DELETED = ' AND t.deleted_at IS NULL';
+
+export { PRUNE_START, type PruneCursor } from './temporal-prune';
 
 /** Epoch ms of the instance: observedAt, else modifiedAt. Date.parse directly for the usual 'Z' form (hot path). */
 function epochOf(a: Attribute, modifiedAt: string): number {
@@ -129,12 +139,14 @@ export class TemporalTable {
   private readonly selectEntities: Database.Statement<[], EntityRow>;
   private readonly deleteInstances: Database.Statement<[number]>;
   private readonly deleteEntityRow: Database.Statement<[string]>;
-  private readonly selectLatest: Database.Statement<[number], { iri: string; doc: string }>;
+  private readonly selectLatest: Database.Statement<[number], { iri: string; doc: string; deleted_at: string | null }>;
+  private readonly selectNames: Database.Statement<{ e: number }, { id: number; iri: string }>;
   private readonly selectInstance: Database.Statement<[number, number, string], { seq: number; doc: string; created_at: string }>;
   private readonly updateInstance: Database.Statement<unknown[]>;
   private readonly deleteInstance: Database.Statement<[number, number, string]>;
   private readonly statements: StatementCache;
   private readonly ids = new InstanceIds();
+  private readonly pruner: TemporalPruner;
   /** Entity id -> temporal_entities.rowid; saves an index lookup per recorded write. Cleared on rollback. */
   private readonly keys = new Map<string, number>();
 
@@ -144,8 +156,8 @@ export class TemporalTable {
     private readonly entities: EntityTable,
   ) {
     this.insertInstance = db.prepare(
-      `INSERT INTO temporal (entity, name_id, dataset_id, instance_id, ts, observed_at, modified_at, created_at, doc)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO temporal (entity, name_id, dataset_id, instance_id, ts, observed_at, modified_at, created_at, doc, deleted_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.upsertEntity = db.prepare(
       'INSERT INTO temporal_entities (id, types, scope) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET types = excluded.types, scope = excluded.scope RETURNING rowid',
@@ -156,19 +168,34 @@ export class TemporalTable {
     this.deleteInstances = db.prepare('DELETE FROM temporal WHERE entity = ?');
     this.deleteEntityRow = db.prepare('DELETE FROM temporal_entities WHERE id = ?');
     this.selectLatest = db.prepare(
-      'SELECT terms.iri AS iri, t.doc AS doc FROM temporal t JOIN terms ON terms.id = t.name_id WHERE t.entity = ? ORDER BY t.ts, t.seq',
+      'SELECT terms.iri AS iri, t.doc AS doc, t.deleted_at AS deleted_at FROM temporal t JOIN terms ON terms.id = t.name_id WHERE t.entity = ? ORDER BY t.ts, t.seq',
+    );
+    // The attribute names of one history by a skip-scan of temporal_by_entity: one index
+    // seek per name instead of reading every instance.
+    this.selectNames = db.prepare(
+      `WITH RECURSIVE n(id) AS (
+         SELECT (SELECT MIN(name_id) FROM temporal WHERE entity = @e)
+         UNION ALL
+         SELECT (SELECT MIN(name_id) FROM temporal WHERE entity = @e AND name_id > n.id) FROM n WHERE n.id IS NOT NULL
+       )
+       SELECT n.id AS id, terms.iri AS iri FROM n JOIN terms ON terms.id = n.id`,
     );
     this.selectInstance = db.prepare('SELECT seq, doc, created_at FROM temporal WHERE entity = ? AND name_id = ? AND instance_id = ?');
-    this.updateInstance = db.prepare('UPDATE temporal SET doc = ?, ts = ?, observed_at = ?, modified_at = ? WHERE seq = ?');
+    // A patched deletion marker becomes an ordinary instance.
+    this.updateInstance = db.prepare('UPDATE temporal SET doc = ?, ts = ?, observed_at = ?, modified_at = ?, deleted_at = NULL WHERE seq = ?');
     this.deleteInstance = db.prepare('DELETE FROM temporal WHERE entity = ? AND name_id = ? AND instance_id = ?');
     this.statements = new StatementCache(db, 50);
+    // The cached key of a history the pruner removes must go with it, or the next write
+    // would record under a key that no longer exists.
+    this.pruner = new TemporalPruner(db, (id) => this.keys.delete(id));
   }
 
   /**
    * Records what a put changed: every attribute instance that is new or whose stored JSON
    * differs from the same instance (same datasetId) of `previous`. Unchanged instances cost
    * one comparison; an identical object (a merge keeps untouched instances) costs nothing.
-   * Deletions (of attributes or of the entity) record nothing: the history stays as it was.
+   * An instance of `previous` the entity no longer has gets a deletion marker at the
+   * entity's modifiedAt.
    */
   recordPut(entity: Entity, previous: Entity | undefined): void {
     let key = -1;
@@ -195,6 +222,49 @@ export class TemporalTable {
         this.insert(key, nameId, inst, JSON.stringify(inst), entity.modifiedAt);
       }
     }
+    if (previous !== undefined) this.recordRemoved(entity, previous, key);
+  }
+
+  /** Deletion markers for the instances of `previous` that `entity` lacks (by name and datasetId). */
+  private recordRemoved(entity: Entity, previous: Entity, key: number): void {
+    for (const name in previous.attrs) {
+      const now = entity.attrs[name];
+      const before = previous.attrs[name];
+      if (now === before) continue;
+      for (const b of before) {
+        let kept = false;
+        if (now !== undefined) {
+          for (const n of now) {
+            if (n.datasetId === b.datasetId) {
+              kept = true;
+              break;
+            }
+          }
+        }
+        if (kept) continue;
+        if (key < 0) key = this.keyOf(entity);
+        this.insertMarker(key, this.terms.intern(name), b, entity.modifiedAt);
+      }
+    }
+  }
+
+  /** The entity is deleted: a deletion marker for each of its instances, at `at`. */
+  recordDelete(previous: Entity, at: string): void {
+    let key = -1;
+    for (const name in previous.attrs) {
+      const nameId = this.terms.intern(name);
+      for (const b of previous.attrs[name]) {
+        if (key < 0) key = this.keyOf(previous);
+        this.insertMarker(key, nameId, b, at);
+      }
+    }
+  }
+
+  private insertMarker(key: number, nameId: number, removed: Attribute, at: string): void {
+    const m = deletionMarker(removed, at);
+    this.insertInstance.run(
+      key, nameId, m.datasetId ?? null, this.ids.take(), Date.parse(at), null, at, m.createdAt!, JSON.stringify(m), at,
+    );
   }
 
   /** The history's key; a history deleted through the temporal API is started again. */
@@ -224,7 +294,7 @@ export class TemporalTable {
     const modifiedAt = inst.modifiedAt ?? fallbackTime;
     this.insertInstance.run(
       entity, nameId, inst.datasetId ?? null, this.ids.take(), epochOf(inst, modifiedAt),
-      inst.observedAt ?? null, modifiedAt, inst.createdAt ?? modifiedAt, doc,
+      inst.observedAt ?? null, modifiedAt, inst.createdAt ?? modifiedAt, doc, null,
     );
   }
 
@@ -329,7 +399,11 @@ export class TemporalTable {
       const a = JSON.parse(r.doc) as Attribute;
       const list = (e.attrs[r.iri] ??= []);
       const i = list.findIndex((b) => b.datasetId === a.datasetId);
-      if (i >= 0) list[i] = a;
+      // A deletion marker takes the instance away; a later instance brings it back.
+      if (r.deleted_at !== null) {
+        if (i >= 0) list.splice(i, 1);
+        if (list.length === 0) delete e.attrs[r.iri];
+      } else if (i >= 0) list[i] = a;
       else list.push(a);
     }
     return e;
@@ -338,7 +412,7 @@ export class TemporalTable {
   private hasInstances(key: number, q: TemporalQuery, nameIds: number[] | undefined): boolean {
     const time = timeCondition(q);
     const names = nameIds === undefined ? '' : ` AND t.name_id IN (${nameIds.map(() => '?').join(', ')})`;
-    const sql = `SELECT 1 FROM temporal t WHERE t.entity = ?${names}${time.sql} LIMIT 1`;
+    const sql = `SELECT 1 FROM temporal t WHERE t.entity = ?${names}${time.sql}${q.skipDeleted ? SKIP_DELETED : ''} LIMIT 1`;
     return this.statements.get(sql).get(key, ...(nameIds ?? []), ...time.params) !== undefined;
   }
 
@@ -346,22 +420,51 @@ export class TemporalTable {
     const { type, scope } = this.shell(row);
     const out: TemporalEntity = { id: row.id, type, attrs: {} };
     if (scope !== undefined) out.scope = scope;
+    const names = attrs === undefined
+      ? this.selectNames.all({ e: row.rowid })
+      : attrs.map((iri) => ({ id: this.terms.lookup(iri), iri })).filter((n) => n.id !== UNKNOWN_TERM);
+    if (names.length === 0) return out;
     const time = timeCondition(q);
-    const nameIds = attrs?.map((a) => this.terms.lookup(a));
-    const names = nameIds === undefined ? '' : ` AND t.name_id IN (${nameIds.map(() => '?').join(', ')})`;
-    const sql =
-      `SELECT terms.iri AS iri, t.instance_id, t.doc, t.observed_at, t.modified_at, t.created_at
-       FROM temporal t JOIN terms ON terms.id = t.name_id
-       WHERE t.entity = ?${names}${time.sql} ORDER BY t.name_id, ${orderColumn(q)}, t.seq`;
-    const rows = this.statements.get(sql).all(row.rowid, ...(nameIds ?? []), ...time.params) as InstanceRow[];
-    for (const r of rows) {
-      const t = q.timeproperty === 'observedAt' ? r.observed_at ?? r.modified_at : q.timeproperty === 'createdAt' ? r.created_at : r.modified_at;
-      const inst: TemporalInstance = { instanceId: r.instance_id, attr: JSON.parse(r.doc) as Attribute, time: t };
-      (out.attrs[r.iri] ??= []).push(inst);
+    // lastN reads backwards from the newest; otherwise forwards from the oldest. One more
+    // row than the maximum tells whether the attribute was cut, and where the next page starts.
+    const backwards = q.lastN !== undefined;
+    let take: number | undefined;
+    let cuttable = false;
+    if (q.lastN !== undefined && (q.instanceLimit === undefined || q.lastN <= q.instanceLimit)) take = q.lastN;
+    else if (q.instanceLimit !== undefined) {
+      take = q.instanceLimit;
+      cuttable = true;
     }
-    if (q.lastN !== undefined) {
-      for (const iri in out.attrs) out.attrs[iri] = out.attrs[iri].slice(-q.lastN);
+    const dir = backwards ? 'DESC' : 'ASC';
+    const sql =
+      `SELECT t.instance_id, t.doc, t.observed_at, t.modified_at, t.created_at, t.deleted_at FROM temporal t
+       WHERE t.entity = ? AND t.name_id = ?${time.sql}${q.skipDeleted ? SKIP_DELETED : ''}
+       ORDER BY ${orderColumn(q)} ${dir}, t.seq ${dir} LIMIT ?`;
+    const stmt = this.statements.get(sql);
+    const limit = take === undefined ? -1 : cuttable ? take + 1 : take;
+    for (const name of names) {
+      const rows = stmt.all(row.rowid, name.id, ...time.params, limit) as InstanceRow[];
+      if (rows.length === 0) continue;
+      if (cuttable && rows.length > take!) {
+        (out.truncated ??= {})[name.iri] = this.timeOf(rows[take!], q);
+        rows.length = take!;
+      }
+      if (backwards) rows.reverse();
+      out.attrs[name.iri] = rows.map((r) => {
+        const inst: TemporalInstance = { instanceId: r.instance_id, attr: JSON.parse(r.doc) as Attribute, time: this.timeOf(r, q) };
+        if (r.deleted_at !== null) inst.deletedAt = r.deleted_at;
+        return inst;
+      });
     }
     return out;
+  }
+
+  private timeOf(r: InstanceRow, q: TemporalQuery): string {
+    return q.timeproperty === 'observedAt' ? r.observed_at ?? r.modified_at : q.timeproperty === 'createdAt' ? r.created_at : r.modified_at;
+  }
+
+  /** Retention: one bounded chunk of a prune (temporal-prune.ts); call inside a write transaction. */
+  pruneChunk(beforeMs: number, from: PruneCursor): { deleted: number; next: PruneCursor | undefined } {
+    return this.pruner.chunk(beforeMs, from);
   }
 }
