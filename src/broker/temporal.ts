@@ -3,14 +3,21 @@
  * Histories are recorded by the store with every entity write (store.modify); these use
  * cases read them and write them directly. Direct writes touch the history only, never
  * the current entity (as Orion-LD's TRoE and Stellio do).
+ *
+ * Reads return at most limits.temporalMaxInstances instances per attribute; when one was
+ * cut, every attribute is cut to the common complete time range, which the answer carries
+ * for the Content-Range of a 206 (clause 6.3.10, ngsi/temporal/paging).
  */
 import type { Attribute, Iri } from '../ngsi/entity';
 import { NgsiError } from '../ngsi/errors';
 import type { EntityFilter } from '../ngsi/query/ast';
 import { parseAttribute } from '../ngsi/parse';
 import {
+  DEFAULT_MAX_INSTANCES,
+  pageInstances,
   parseTemporalAttrs,
   parseTemporalEntity,
+  type InstanceRange,
   type TemporalEntity,
   type TemporalQuery,
 } from '../ngsi/temporal';
@@ -20,26 +27,43 @@ import { assertSelective } from './query';
 import type { RequestScope } from './scope';
 
 export class TemporalService {
-  constructor(private readonly deps: BrokerDeps) {}
+  private readonly maxInstances: number;
 
-  /** Clause 5.7.4 query temporal evolution of entities. */
+  constructor(private readonly deps: BrokerDeps) {
+    this.maxInstances = Math.max(1, deps.limits.temporalMaxInstances ?? DEFAULT_MAX_INSTANCES);
+  }
+
+  /** Clause 5.7.4 query temporal evolution of entities; `range` set: a partial answer (206). */
   async query(
     scope: RequestScope, filter: EntityFilter, temporal: TemporalQuery, page: Page & { local?: boolean },
-  ): Promise<{ entities: TemporalEntity[]; count?: number }> {
+  ): Promise<{ entities: TemporalEntity[]; count?: number; range?: InstanceRange }> {
     if (!page.local) assertSelective(filter);
     if (page.limit > this.deps.limits.maxLimit) {
       throw new NgsiError('TooManyResults', `limit ${page.limit} exceeds the maximum of ${this.deps.limits.maxLimit}`);
     }
     await assertTenantExists(this.deps, scope);
-    return this.deps.store.queryTemporal(scope.tenant, filter, temporal, { limit: page.limit, offset: page.offset, count: page.count });
+    const q = this.limited(temporal);
+    const found = await this.deps.store.queryTemporal(scope.tenant, filter, q, { limit: page.limit, offset: page.offset, count: page.count });
+    const { entities, range } = pageInstances(found.entities, q);
+    const out: { entities: TemporalEntity[]; count?: number; range?: InstanceRange } = { entities };
+    if (found.count !== undefined) out.count = found.count;
+    if (range !== undefined) out.range = range;
+    return out;
   }
 
-  /** Clause 5.7.3 retrieve temporal evolution of an entity. */
-  async retrieve(scope: RequestScope, id: string, temporal: TemporalQuery, attrs?: Iri[]): Promise<TemporalEntity> {
+  /** Clause 5.7.3 retrieve temporal evolution of an entity; `range` set: a partial answer (206). */
+  async retrieve(scope: RequestScope, id: string, temporal: TemporalQuery, attrs?: Iri[]): Promise<{ entity: TemporalEntity; range?: InstanceRange }> {
     assertEntityId(id);
-    const te = await this.deps.store.getTemporal(scope.tenant, id, temporal, attrs);
+    const q = this.limited(temporal);
+    const te = await this.deps.store.getTemporal(scope.tenant, id, q, attrs);
     if (te === undefined) throw await entityNotFound(this.deps, scope, id);
-    return te;
+    const { entities, range } = pageInstances([te], q);
+    return range === undefined ? { entity: entities[0] } : { entity: entities[0], range };
+  }
+
+  /** The server's per-attribute maximum (clause 6.3.10) applies to every read. */
+  private limited(temporal: TemporalQuery): TemporalQuery {
+    return { ...temporal, instanceLimit: this.maxInstances };
   }
 
   /** Clause 5.6.11: creates the history, or appends to it. True: created (201). */

@@ -1,10 +1,19 @@
 import { strict as assert } from 'node:assert';
+import pino from 'pino';
+import supertest from 'supertest';
+import { createBrokerServices } from '../../src/broker';
+import { ChangeFeed } from '../../src/broker/changes';
+import { createApp } from '../../src/http/app';
+import { ContextManager } from '../../src/ngsi/jsonld/manager';
+import type { EntityStore } from '../../src/store/port';
+import { createSqliteStore } from '../../src/store/sqlite';
 import { startTestServer, type TestServer } from '../helpers/server';
 
 const BASE = '/ngsi-ld/v1';
 const ID = 'urn:ngsi-ld:Sensor:1';
 const T = (h: number, m = 0): string => `2024-05-01T${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}:00Z`;
 const ISO = (h: number, m = 0): string => new Date(T(h, m)).toISOString();
+const NULL = 'urn:ngsi-ld:null';
 
 describe('e2e: temporal API (TRoE, clause 6.18-6.22)', () => {
   let t: TestServer;
@@ -54,12 +63,46 @@ describe('e2e: temporal API (TRoE, clause 6.18-6.22)', () => {
       assert.deepEqual(res.body.temperature, { type: 'Property', values: [[1, T(1)], [2, T(2)]] });
     });
 
-    it('the history outlives the entity', async () => {
+    it('the history outlives the entity, each attribute ending in a deletion marker', async () => {
       await sensorWithHistory();
       assert.equal((await t.http.delete(`${BASE}/entities/${ID}`)).status, 204);
       const res = await t.http.get(`${BASE}/temporal/entities/${ID}?attrs=temperature`);
-      assert.deepEqual(values(res.body.temperature), [20, 21, 22]);
+      assert.deepEqual(values(res.body.temperature), [20, 21, 22, NULL]);
       assert.equal(res.body.name, undefined);
+      const series = await t.http.get(`${BASE}/temporal/entities/${ID}?options=temporalValues`);
+      assert.deepEqual(series.body.temperature.values.map((p: unknown[]) => p[0]), [20, 21, 22]);
+      assert.deepEqual(series.body.name.values.map((p: unknown[]) => p[0]), ['one']);
+    });
+  });
+
+  describe('deletion markers (deletedAt; clause 4.5.7, 5.2.1)', () => {
+    it('deleting an attribute records {value: urn:ngsi-ld:null, deletedAt} at the write time', async () => {
+      await sensorWithHistory();
+      const before = Date.now();
+      assert.equal((await t.http.delete(`${BASE}/entities/${ID}/attrs/name`)).status, 204);
+      const res = await t.http.get(`${BASE}/temporal/entities/${ID}?attrs=name`);
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      const [kept, marker] = res.body.name;
+      assert.equal(kept.value, 'one');
+      assert.deepEqual(Object.keys(marker).sort(), ['deletedAt', 'instanceId', 'type', 'value']);
+      assert.equal(marker.type, 'Property');
+      assert.equal(marker.value, NULL);
+      assert.ok(Date.parse(marker.deletedAt) >= before - 1000, marker.deletedAt);
+      assert.match(marker.instanceId, /^urn:ngsi-ld:attribute:instance:/);
+      // sysAttrs shows the marker's modifiedAt (the deletion) too.
+      const sys = await t.http.get(`${BASE}/temporal/entities/${ID}?attrs=name&options=sysAttrs`);
+      assert.equal(sys.body.name[1].modifiedAt, marker.deletedAt);
+    });
+
+    it('a merge that deletes an attribute with urn:ngsi-ld:null records a marker; aggregations leave it out', async () => {
+      await sensorWithHistory();
+      assert.equal((await json(t.http.patch(`${BASE}/entities/${ID}`), { temperature: NULL })).status, 204);
+      const res = await t.http.get(`${BASE}/temporal/entities/${ID}?attrs=temperature`);
+      assert.deepEqual(values(res.body.temperature), [20, 21, 22, NULL]);
+      assert.ok(res.body.temperature[3].deletedAt);
+      const agg = await t.http.get(`${BASE}/temporal/entities/${ID}?attrs=temperature&options=aggregatedValues&aggrMethods=totalCount,max`);
+      assert.equal(agg.body.temperature.totalCount[0][0], 3);
+      assert.equal(agg.body.temperature.max[0][0], 22);
     });
   });
 
@@ -219,5 +262,77 @@ describe('e2e: --record-history=false', () => {
     } finally {
       await t.stop();
     }
+  });
+});
+
+describe('e2e: Content-Range paging of temporal instances (clause 6.3.10)', () => {
+  // A server whose maximum is 3 instances per attribute (--temporal-max-instances 3),
+  // assembled by hand like server.ts does.
+  let store: EntityStore;
+  let http: ReturnType<typeof supertest>;
+  beforeEach(async () => {
+    store = createSqliteStore({ memory: true });
+    const deps = { store, feed: new ChangeFeed(), now: () => new Date().toISOString(), limits: { maxBatchEntities: 100, defaultLimit: 20, maxLimit: 1000, temporalMaxInstances: 3 } };
+    http = supertest(createApp({
+      ...createBrokerServices(deps),
+      contexts: new ContextManager({ store, selfBaseUrl: 'http://127.0.0.1:1', fetchTimeoutMs: 100, maxContextBytes: 100_000, cacheSize: 10 }),
+      limits: { defaultLimit: 20, maxBodyBytes: 1_000_000 },
+      log: pino({ level: 'silent' }),
+    }));
+    // speed at 01:00 .. 07:00 (values 1 .. 7), fuel at 02:00 and 06:00.
+    const doc = {
+      id: ID, type: 'Car',
+      speed: [1, 2, 3, 4, 5, 6, 7].map((h) => ({ type: 'Property', value: h, observedAt: T(h) })),
+      fuel: [2, 6].map((h) => ({ type: 'Property', value: h * 10, observedAt: T(h) })),
+    };
+    await http.post(`${BASE}/temporal/entities`).set('Content-Type', 'application/json').send(JSON.stringify(doc)).expect(201);
+  });
+  afterEach(() => store.close());
+
+  const page = (res: { body: { speed?: Array<{ value: number }>; fuel?: Array<{ value: number }> } }) => ({
+    speed: (res.body.speed ?? []).map((i) => i.value),
+    fuel: (res.body.fuel ?? []).map((i) => i.value),
+  });
+
+  it('cuts forwards at the maximum: 206, every attribute to the common range, then the client goes on from its end', async () => {
+    const first = await http.get(`${BASE}/temporal/entities/${ID}`);
+    assert.equal(first.status, 206, JSON.stringify(first.body));
+    assert.equal(first.headers['content-range'], `date-time ${ISO(1)}-${ISO(3)}/*`);
+    assert.deepEqual(page(first), { speed: [1, 2, 3], fuel: [20] });
+
+    const second = await http.get(`${BASE}/temporal/entities/${ID}?timerel=after&timeAt=${ISO(3)}`);
+    assert.equal(second.status, 206);
+    assert.equal(second.headers['content-range'], `date-time ${ISO(3)}-${ISO(6)}/*`);
+    assert.deepEqual(page(second), { speed: [4, 5, 6], fuel: [60] });
+
+    const last = await http.get(`${BASE}/temporal/entities/${ID}?timerel=after&timeAt=${ISO(6)}`);
+    assert.equal(last.status, 200);
+    assert.equal(last.headers['content-range'], undefined);
+    assert.deepEqual(page(last), { speed: [7], fuel: [] });
+  });
+
+  it('with lastN above the maximum pages backwards, size lastN; lastN within it is a plain 200', async () => {
+    const newest = await http.get(`${BASE}/temporal/entities/${ID}?lastN=5`);
+    assert.equal(newest.status, 206);
+    assert.equal(newest.headers['content-range'], `date-time ${ISO(7)}-${ISO(5)}/5`);
+    assert.deepEqual(page(newest), { speed: [5, 6, 7], fuel: [60] });
+    const older = await http.get(`${BASE}/temporal/entities/${ID}?lastN=5&timerel=before&timeAt=${ISO(5)}`);
+    assert.equal(older.headers['content-range'], `date-time ${ISO(5)}-${ISO(2)}/5`);
+    assert.deepEqual(page(older), { speed: [2, 3, 4], fuel: [20] });
+
+    const within = await http.get(`${BASE}/temporal/entities/${ID}?lastN=2`);
+    assert.equal(within.status, 200);
+    assert.deepEqual(page(within), { speed: [6, 7], fuel: [20, 60] });
+  });
+
+  it('applies to queries and the temporalValues view too', async () => {
+    const res = await http.get(`${BASE}/temporal/entities?type=Car&options=temporalValues&timerel=between&timeAt=${ISO(2)}&endTimeAt=${ISO(7)}`);
+    assert.equal(res.status, 206, JSON.stringify(res.body));
+    assert.equal(res.headers['content-range'], `date-time ${ISO(2)}-${ISO(4)}/*`);
+    assert.deepEqual(res.body[0].speed.values, [[2, T(2)], [3, T(3)], [4, T(4)]]);
+    const post = await http.post(`${BASE}/temporal/entityOperations/query`).set('Content-Type', 'application/json')
+      .send(JSON.stringify({ type: 'Query', entities: [{ type: 'Car' }], temporalQ: { lastN: 4 } }));
+    assert.equal(post.status, 206);
+    assert.equal(post.headers['content-range'], `date-time ${ISO(7)}-${ISO(5)}/4`);
   });
 });

@@ -5,14 +5,21 @@ import {
   addDuration,
   aggregateSeries,
   aggregateValues,
+  contentRange,
+  deletionMarker,
+  pageInstances,
   parseDuration,
+  parseRetention,
   parseTemporalQuery,
   parseTemporalView,
+  queryForView,
   renderTemporalEntity,
   type TemporalEntity,
+  type TemporalInstance,
 } from '../../src/ngsi/temporal';
 
 const D = 'https://uri.etsi.org/ngsi-ld/default-context/';
+const NULL = 'urn:ngsi-ld:null';
 
 class VocabContext implements CompiledContext {
   readonly key = 'test';
@@ -152,5 +159,149 @@ describe('ngsi/temporal: rendering', () => {
       max: [[22, '2024-01-01T00:00:00.000Z', '2024-01-01T01:00:00.000Z']],
       totalCount: [[2, '2024-01-01T00:00:00.000Z', '2024-01-01T01:00:00.000Z']],
     });
+  });
+});
+
+describe('ngsi/temporal: retention policy (historyRetention)', () => {
+  const DAY = 86_400_000;
+
+  it('reads a duration for every tenant and tenant=duration overrides', () => {
+    const policy = parseRetention('P90D, acme=P7D,plant-7=PT12H');
+    assert.equal(policy(''), 90 * DAY);
+    assert.equal(policy('other'), 90 * DAY);
+    assert.equal(policy('acme'), 7 * DAY);
+    assert.equal(policy('plant-7'), 12 * 3_600_000);
+  });
+
+  it('keeps history forever when empty, or for tenants without an entry', () => {
+    assert.equal(parseRetention('')(''), undefined);
+    assert.equal(parseRetention('  ')('acme'), undefined);
+    const only = parseRetention('acme=P1W');
+    assert.equal(only('acme'), 7 * DAY);
+    assert.equal(only(''), undefined);
+  });
+
+  it('counts a year as 365 days and a month as 30', () => {
+    assert.equal(parseRetention('P1Y1M')('x'), 395 * DAY);
+  });
+
+  it('refuses bad input with a message naming the entry', () => {
+    const refuses = (text: string, re: RegExp) => assert.throws(() => parseRetention(text), (e: unknown) => e instanceof Error && !(e instanceof NgsiError) && re.test(e.message));
+    refuses('90 days', /'90 days'.*not an ISO 8601 duration/);
+    refuses('P90D,acme=P7', /'P7' in 'acme=P7'/);
+    refuses('P90D,P30D', /more than one duration without a tenant/);
+    refuses('acme=P1D,acme=P2D', /tenant 'acme' is given twice/);
+    refuses('=P1D', /names no tenant/);
+    refuses('P1D,', /empty entry/);
+    refuses('PT0S', /no time at all/);
+  });
+});
+
+describe('ngsi/temporal: paging of instances (clause 6.3.10)', () => {
+  const S = D + 'speed';
+  const F = D + 'fuel';
+  const H = (h: number): string => `2024-01-01T${String(h).padStart(2, '0')}:00:00Z`;
+  const inst = (h: number, v = h): TemporalInstance => ({ instanceId: `urn:i:${v}`, attr: { type: 'Property', value: v }, time: H(h) });
+  const hours = (te: TemporalEntity, iri: string): number[] => (te.attrs[iri] ?? []).map((i) => Date.parse(i.time) / 3_600_000 % 24);
+
+  it('leaves an answer without cut attributes alone', () => {
+    const te: TemporalEntity = { id: 'urn:x:1', type: [D + 'Car'], attrs: { [S]: [inst(1)] } };
+    assert.deepEqual(pageInstances([te], { timeproperty: 'observedAt' }), { entities: [te] });
+  });
+
+  it('forwards: cuts every attribute before the first instance left out, and says so in Content-Range', () => {
+    // speed was cut after 1, 2, 3 (4 left out); fuel has everything up to 6.
+    const te: TemporalEntity = {
+      id: 'urn:x:1', type: [D + 'Car'],
+      attrs: { [S]: [inst(1), inst(2), inst(3)], [F]: [inst(2), inst(3), inst(4), inst(6)] },
+      truncated: { [S]: H(4) },
+    };
+    const { entities, range } = pageInstances([te], { timeproperty: 'observedAt' });
+    assert.deepEqual(hours(entities[0], S), [1, 2, 3]);
+    assert.deepEqual(hours(entities[0], F), [2, 3]);
+    assert.equal(entities[0].truncated, undefined);
+    assert.deepEqual(range, { start: new Date(H(1)).toISOString(), end: new Date(H(3)).toISOString(), size: '*' });
+    assert.equal(contentRange(range!), 'date-time 2024-01-01T01:00:00.000Z-2024-01-01T03:00:00.000Z/*');
+  });
+
+  it('forwards: range-start is timeAt for after and between', () => {
+    const te: TemporalEntity = { id: 'urn:x:1', type: [], attrs: { [S]: [inst(2), inst(3)] }, truncated: { [S]: H(4) } };
+    const { range } = pageInstances([te], { timeproperty: 'observedAt', timerel: 'after', timeAt: '2024-01-01T00:30:00.000Z' });
+    assert.equal(range!.start, '2024-01-01T00:30:00.000Z');
+  });
+
+  it('never splits one instant between pages, unless the page would be empty', () => {
+    // The instance left out shares 03:00 with the last kept one: 03:00 goes to the next page.
+    const split: TemporalEntity = { id: 'urn:x:1', type: [], attrs: { [S]: [inst(2), inst(3, 30)] }, truncated: { [S]: H(3) } };
+    const page = pageInstances([split], { timeproperty: 'observedAt' });
+    assert.deepEqual(hours(page.entities[0], S), [2]);
+    assert.equal(page.range!.end, new Date(H(2)).toISOString());
+    // Everything kept is at 03:00: it is sent rather than an empty page that never ends.
+    const stuck: TemporalEntity = { id: 'urn:x:1', type: [], attrs: { [S]: [inst(3), inst(3, 30)] }, truncated: { [S]: H(3) } };
+    assert.deepEqual(hours(pageInstances([stuck], { timeproperty: 'observedAt' }).entities[0], S), [3, 3]);
+  });
+
+  it('backwards (lastN): keeps what is newer than the next older instance; size is lastN', () => {
+    const te: TemporalEntity = {
+      id: 'urn:x:1', type: [],
+      attrs: { [S]: [inst(4), inst(5)], [F]: [inst(1), inst(2), inst(5)] },
+      truncated: { [S]: H(3) },
+    };
+    const { entities, range } = pageInstances([te], { timeproperty: 'observedAt', lastN: 10 });
+    assert.deepEqual(hours(entities[0], F), [5]);
+    assert.deepEqual(range, { start: new Date(H(5)).toISOString(), end: new Date(H(4)).toISOString(), size: 10 });
+    const before = pageInstances([te], { timeproperty: 'observedAt', lastN: 10, timerel: 'before', timeAt: '2024-01-01T06:00:00.000Z' });
+    assert.equal(before.range!.start, '2024-01-01T06:00:00.000Z');
+  });
+
+  it('takes the earliest cut over all entities of a query', () => {
+    const a: TemporalEntity = { id: 'urn:x:a', type: [], attrs: { [S]: [inst(1), inst(2)] }, truncated: { [S]: H(3) } };
+    const b: TemporalEntity = { id: 'urn:x:b', type: [], attrs: { [S]: [inst(1)] }, truncated: { [S]: H(2) } };
+    const { entities, range } = pageInstances([a, b], { timeproperty: 'observedAt' });
+    assert.deepEqual(entities.map((e) => hours(e, S)), [[1], [1]]);
+    assert.equal(range!.end, new Date(H(1)).toISOString());
+  });
+});
+
+describe('ngsi/temporal: deletion markers', () => {
+  it('carry the NGSI-LD Null in each kind\'s value member, keeping datasetId and createdAt', () => {
+    const at = '2024-01-02T00:00:00.000Z';
+    assert.deepEqual(deletionMarker({ type: 'Property', value: 1, datasetId: 'urn:ds:1', createdAt: 'c', unitCode: 'CEL' }, at),
+      { type: 'Property', value: NULL, datasetId: 'urn:ds:1', createdAt: 'c', modifiedAt: at });
+    assert.equal(deletionMarker({ type: 'Relationship', object: 'urn:x:1' }, at).object, NULL);
+    assert.deepEqual(deletionMarker({ type: 'LanguageProperty', languageMap: { en: 'x' } }, at).languageMap, { '@none': NULL });
+    assert.equal(deletionMarker({ type: 'VocabProperty', vocab: D + 'x' }, at).vocab, NULL);
+    assert.deepEqual(deletionMarker({ type: 'ListRelationship', objectList: ['urn:x:1'] }, at).objectList, [NULL]);
+  });
+
+  const te: TemporalEntity = {
+    id: 'urn:ngsi-ld:Sensor:1',
+    type: [D + 'Sensor'],
+    attrs: {
+      [D + 'temperature']: [
+        { instanceId: 'urn:i:1', attr: { type: 'Property', value: 20 }, time: '2024-01-01T00:00:00Z' },
+        { instanceId: 'urn:i:2', attr: { type: 'Property', value: NULL, createdAt: 'c', modifiedAt: '2024-01-01T01:00:00Z' }, time: '2024-01-01T01:00:00Z', deletedAt: '2024-01-01T01:00:00Z' },
+      ],
+      [D + 'gone']: [{ instanceId: 'urn:i:3', attr: { type: 'Property', value: NULL }, time: 't', deletedAt: 't' }],
+    },
+  };
+
+  it('normalized: shown with deletedAt', () => {
+    const out = renderTemporalEntity(te, ctx, { format: 'normalized', sysAttrs: false }, { timeproperty: 'observedAt' });
+    assert.deepEqual((out.temperature as unknown[])[1], { type: 'Property', value: NULL, deletedAt: '2024-01-01T01:00:00Z', instanceId: 'urn:i:2' });
+  });
+
+  it('temporalValues and aggregatedValues leave them out', () => {
+    const values = renderTemporalEntity(te, ctx, { format: 'temporalValues', sysAttrs: false }, { timeproperty: 'observedAt' });
+    assert.deepEqual(values.temperature, { type: 'Property', values: [[20, '2024-01-01T00:00:00Z']] });
+    assert.equal(values.gone, undefined);
+    const agg = renderTemporalEntity(te, ctx, parseTemporalView({ options: 'aggregatedValues', aggrMethods: 'totalCount' }), { timeproperty: 'observedAt' });
+    assert.deepEqual((agg.temperature as { totalCount: unknown[][] }).totalCount[0][0], 1);
+  });
+
+  it('queryForView asks the store to skip them for the simplified and aggregated views only', () => {
+    const q = { timeproperty: 'observedAt' as const };
+    assert.equal(queryForView(q, { format: 'normalized', sysAttrs: false }).skipDeleted, undefined);
+    assert.equal(queryForView(q, { format: 'temporalValues', sysAttrs: false }).skipDeleted, true);
   });
 });

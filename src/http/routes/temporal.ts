@@ -1,11 +1,20 @@
 /**
  * The temporal API (GS CIM 009 v1.8.1 clause 6.18 - 6.22, 6.24 query): parse -> one
- * broker call -> render. Not built: Content-Range paging of instances (clause 6.3.x,
- * instance limits per attribute); lastN covers the common case.
+ * broker call -> render. A read whose instances were cut at the server's per-attribute
+ * maximum answers 206 Partial Content with a Content-Range (clause 6.3.10).
  */
 import { Router } from 'express';
 import type { EntityFilter } from '../../ngsi/query/ast';
-import { parseTemporalQuery, parseTemporalView, renderTemporalEntity, type TemporalQuery, type TemporalView } from '../../ngsi/temporal';
+import {
+  contentRange,
+  parseTemporalQuery,
+  parseTemporalView,
+  queryForView,
+  renderTemporalEntity,
+  type InstanceRange,
+  type TemporalQuery,
+  type TemporalView,
+} from '../../ngsi/temporal';
 import { NgsiError } from '../../ngsi/errors';
 import type { RequestScope } from '../../broker/scope';
 import type { HttpDeps } from '../deps';
@@ -42,14 +51,22 @@ function viewOf(query: Query): TemporalView {
   });
 }
 
+/** Clause 6.3.10: 206 with the time range every attribute covers when instances were cut. */
+function statusFor(res: Response, range: InstanceRange | undefined): number {
+  if (range === undefined) return 200;
+  res.setHeader('Content-Range', contentRange(range));
+  return 206;
+}
+
 async function answerTemporalQuery(
   res: Response, deps: HttpDeps, scope: RequestScope,
   q: { filter: EntityFilter; temporal: TemporalQuery; view: TemporalView; page: Paging; type: ResponseType },
 ): Promise<void> {
-  const result = await deps.temporal.query(scope, q.filter, q.temporal, q.page);
+  const temporal = queryForView(q.temporal, q.view);
+  const result = await deps.temporal.query(scope, q.filter, temporal, q.page);
   if (result.count !== undefined) res.setHeader('NGSILD-Results-Count', String(result.count));
-  const body = result.entities.map((e) => renderTemporalEntity(e, scope.context, q.view, q.temporal));
-  sendLd(res, 200, body, q.type, scope.context);
+  const body = result.entities.map((e) => renderTemporalEntity(e, scope.context, q.view, temporal));
+  sendLd(res, statusFor(res, result.range), body, q.type, scope.context);
 }
 
 export function temporalRouter(deps: HttpDeps): Router {
@@ -87,12 +104,12 @@ export function temporalRouter(deps: HttpDeps): Router {
     checkParams(query, RETRIEVE_PARAMS);
     const type = negotiate(req.headers.accept, false);
     const scope = await scopeFromLink(req, deps.contexts);
-    const temporal = temporalOf(query);
     const view = viewOf(query);
+    const temporal = queryForView(temporalOf(query), view);
     const attrsText = str(query, 'attrs');
     const attrs = attrsText === undefined ? undefined : parseAttrList(attrsText, (t) => scope.context.expandTerm(t));
-    const te = await deps.temporal.retrieve(scope, param(req, 'entityId'), temporal, attrs);
-    sendLd(res, 200, renderTemporalEntity(te, scope.context, view, temporal), type, scope.context);
+    const { entity, range } = await deps.temporal.retrieve(scope, param(req, 'entityId'), temporal, attrs);
+    sendLd(res, statusFor(res, range), renderTemporalEntity(entity, scope.context, view, temporal), type, scope.context);
   }));
 
   // Clause 6.19.3.2: delete the temporal evolution of an entity.

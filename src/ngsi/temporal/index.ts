@@ -1,7 +1,10 @@
-/** ngsi/temporal: the temporal API's pure parts (clause 4.5.7-4.5.9, 4.5.19, 4.11). */
+/** ngsi/temporal: the temporal API's pure parts (clause 4.5.7-4.5.9, 4.5.19, 4.11; 6.3.10 paging; deletion markers; retention policy). */
 export * from './model';
 export { parseDuration, addDuration, type Duration } from './duration';
-export { parseTemporalQuery, parseTemporalView, AGGR_METHODS, type AggrMethod, type TemporalFormat, type TemporalView, type RawTemporalQuery } from './query';
+export { parseTemporalQuery, parseTemporalView, queryForView, AGGR_METHODS, type AggrMethod, type TemporalFormat, type TemporalView, type RawTemporalQuery } from './query';
 export { aggregateValues, aggregateSeries } from './aggregate';
 export { renderTemporalEntity } from './render';
 export { parseTemporalEntity, parseTemporalAttrs } from './parse';
+export { deletionMarker } from './deletion';
+export { pageInstances, contentRange, DEFAULT_MAX_INSTANCES, type InstanceRange } from './paging';
+export { parseRetention, type RetentionPolicy } from './retention';

@@ -17,6 +17,13 @@ export interface TemporalQuery {
   timeproperty: TimeProperty;
   /** Only the last N instances of each attribute (in time order, oldest first). */
   lastN?: number;
+  /**
+   * The server's maximum of instances per attribute in one response (clause 6.3.10,
+   * Content-Range paging; set by the broker, never by clients). Unset: no maximum.
+   */
+  instanceLimit?: number;
+  /** Leave deletion markers out (the simplified and aggregated representations cannot show them). */
+  skipDeleted?: boolean;
 }
 
 /** One recorded instance of an attribute. */
@@ -27,6 +34,11 @@ export interface TemporalInstance {
   attr: Attribute;
   /** The query's timeproperty value of this instance (observedAt falls back to modifiedAt). */
   time: string;
+  /**
+   * Set on a deletion marker (clause 4.5.7 / 5.2.1, v1.8): the attribute instance was removed
+   * from the entity (or the entity deleted) at this time; `attr` then holds the NGSI-LD Null.
+   */
+  deletedAt?: string;
 }
 
 export interface TemporalEntity {
@@ -35,6 +47,11 @@ export interface TemporalEntity {
   scope?: string[];
   /** Instances per expanded attribute name, in time order. */
   attrs: Record<Iri, TemporalInstance[]>;
+  /**
+   * Attributes whose instances were cut at the query's instanceLimit, each with the time of
+   * the first instance left out (the next one in the paging direction). Absent: nothing cut.
+   */
+  truncated?: Record<Iri, string>;
 }
 
 /** A parsed body of POST /temporal/entities (or .../attrs): instances to add to the history. */

@@ -107,3 +107,8 @@ export function parseTemporalView(p: { options?: string; format?: string; aggrMe
   view.aggregation = { methods, period: p.aggrPeriodDuration === undefined ? undefined : parseDuration(p.aggrPeriodDuration) };
   return view;
 }
+
+/** The query as a view needs it: the simplified and aggregated views read no deletion markers. */
+export function queryForView(q: TemporalQuery, view: TemporalView): TemporalQuery {
+  return view.format === 'normalized' ? q : { ...q, skipDeleted: true };
+}

@@ -40,7 +40,8 @@ export function renderTemporalEntity(te: TemporalEntity, ctx: CompiledContext, v
   const out: Record<string, unknown> = { id: te.id, type: compactTypes(te.type, ctx) };
   if (te.scope !== undefined && te.scope.length > 0) out.scope = te.scope.length === 1 ? te.scope[0] : te.scope;
   for (const iri in te.attrs) {
-    const instances = te.attrs[iri];
+    // Deletion markers have no value to put in a series or an aggregate.
+    const instances = view.format === 'normalized' ? te.attrs[iri] : te.attrs[iri].filter((i) => i.deletedAt === undefined);
     if (instances.length === 0) continue;
     out[ctx.compactIri(iri)] =
       view.format === 'normalized' ? normalized(instances, ctx, view.sysAttrs) : byDataset(instances, (group) => series(group, ctx, view, q));
@@ -48,12 +49,15 @@ export function renderTemporalEntity(te: TemporalEntity, ctx: CompiledContext, v
   return out;
 }
 
+/** Each instance with its instanceId; a deletion marker also with its deletedAt (clause 4.5.7, v1.8). */
 function normalized(instances: TemporalInstance[], ctx: CompiledContext, sysAttrs: boolean): unknown[] {
   const prefs = languagePrefs(undefined);
-  return instances.map((i) => ({
-    ...(renderInstances([i.attr], ctx, { format: 'normalized', sysAttrs }, prefs) as Record<string, unknown>),
-    instanceId: i.instanceId,
-  }));
+  return instances.map((i) => {
+    const o = renderInstances([i.attr], ctx, { format: 'normalized', sysAttrs }, prefs) as Record<string, unknown>;
+    if (i.deletedAt !== undefined) o.deletedAt = i.deletedAt;
+    o.instanceId = i.instanceId;
+    return o;
+  });
 }
 
 /** One object per datasetId; a single (default) dataset is the object itself. */
