@@ -3,6 +3,8 @@
  * (flags win). Every option is listed in OPTIONS so the README's reference and `--help`
  * come from one table.
  */
+import { parseRetention } from './ngsi/temporal/retention';
+
 export interface Config {
   host: string;
   port: number;
@@ -26,6 +28,22 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Temporal history (TRoE) of every entity write; costs one row per changed attribute. */
   recordHistory: boolean;
+  /**
+   * Temporal retention: ISO 8601 duration for every tenant, then `tenant=duration` overrides,
+   * comma-separated ("P90D,acme=P7D"); '' keeps history forever (ngsi/temporal/retention).
+   */
+  historyRetention: string;
+  /** Most instances per attribute in one temporal answer; more: 206 with Content-Range (clause 6.3.10). */
+  temporalMaxInstances: number;
+  /** Notification delivery (notify/): per-attempt time-out, attempts, first back-off, queue bound. */
+  notifyTimeoutMs: number;
+  notifyAttempts: number;
+  notifyBackoffMs: number;
+  notifyQueueLimit: number;
+  /** Embedded MQTT broker (aedes) for devices and MQTT notifications. */
+  mqttEmbedded: boolean;
+  mqttHost: string;
+  mqttPort: number;
 }
 
 interface OptionSpec {
@@ -51,6 +69,15 @@ export const OPTIONS: OptionSpec[] = [
   { key: 'contextCacheSize', flag: '--context-cache-size', env: 'WEFT_CONTEXT_CACHE_SIZE', kind: 'int', default: 500, help: 'compiled @contexts kept in memory' },
   { key: 'maxBatchEntities', flag: '--max-batch', env: 'WEFT_MAX_BATCH', kind: 'int', default: 10000, help: 'largest number of entities in one batch operation' },
   { key: 'recordHistory', flag: '--record-history', env: 'WEFT_RECORD_HISTORY', kind: 'bool', default: true, help: 'record every attribute change in the temporal history; false: only what /temporal writes' },
+  { key: 'historyRetention', flag: '--history-retention', env: 'WEFT_HISTORY_RETENTION', kind: 'string', default: '', help: "maximum age of temporal history: ISO 8601 duration, then tenant=duration overrides ('P90D,acme=P7D'); '' keeps all" },
+  { key: 'temporalMaxInstances', flag: '--temporal-max-instances', env: 'WEFT_TEMPORAL_MAX_INSTANCES', kind: 'int', default: 10_000, help: 'most instances per attribute in one temporal answer; more: 206 Partial Content with Content-Range' },
+  { key: 'notifyTimeoutMs', flag: '--notify-timeout-ms', env: 'WEFT_NOTIFY_TIMEOUT_MS', kind: 'int', default: 10_000, help: 'time-out of one notification attempt' },
+  { key: 'notifyAttempts', flag: '--notify-attempts', env: 'WEFT_NOTIFY_ATTEMPTS', kind: 'int', default: 5, help: 'attempts per notification before it counts as failed' },
+  { key: 'notifyBackoffMs', flag: '--notify-backoff-ms', env: 'WEFT_NOTIFY_BACKOFF_MS', kind: 'int', default: 1000, help: 'wait before the first retry; doubles on each further retry' },
+  { key: 'notifyQueueLimit', flag: '--notify-queue-limit', env: 'WEFT_NOTIFY_QUEUE_LIMIT', kind: 'int', default: 10_000, help: 'changes queued per subscription before the oldest are dropped' },
+  { key: 'mqttEmbedded', flag: '--mqtt-embedded', env: 'WEFT_MQTT_EMBEDDED', kind: 'bool', default: true, help: 'run the embedded MQTT broker' },
+  { key: 'mqttHost', flag: '--mqtt-host', env: 'WEFT_MQTT_HOST', kind: 'string', default: '127.0.0.1', help: 'address of the embedded MQTT broker' },
+  { key: 'mqttPort', flag: '--mqtt-port', env: 'WEFT_MQTT_PORT', kind: 'int', default: 1883, help: 'port of the embedded MQTT broker (0: any free port)' },
   { key: 'logLevel', flag: '--log-level', env: 'WEFT_LOG_LEVEL', kind: 'string', default: 'info', help: 'fatal, error, warn, info, debug, trace or silent' },
 ];
 
@@ -96,6 +123,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
   if (cfg.maxLimit < 1 || cfg.defaultLimit < 1 || cfg.defaultLimit > cfg.maxLimit) {
     throw new Error('limits: need 1 <= default-limit <= max-limit');
   }
+  if (cfg.temporalMaxInstances < 1) throw new Error('--temporal-max-instances / WEFT_TEMPORAL_MAX_INSTANCES: need at least 1');
+  parseRetention(cfg.historyRetention); // a bad --history-retention fails at start, not at the first pass
   return cfg;
 }
 

@@ -35,6 +35,14 @@ const REQUIRED: Record<string, string[]> = {
   '/attributes/{attrId}': ['get'],
   '/jsonldContexts': ['post', 'get'],
   '/jsonldContexts/{contextId}': ['get', 'delete'],
+  '/subscriptions': ['get', 'post'],
+  '/subscriptions/{subscriptionId}': ['get', 'patch', 'delete'],
+  '/temporal/entities': ['get', 'post'],
+  '/temporal/entities/{entityId}': ['get', 'delete'],
+  '/temporal/entities/{entityId}/attrs': ['post'],
+  '/temporal/entities/{entityId}/attrs/{attrId}': ['delete'],
+  '/temporal/entities/{entityId}/attrs/{attrId}/{instanceId}': ['patch', 'delete'],
+  '/temporal/entityOperations/query': ['post'],
 };
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head', 'trace'];
@@ -44,6 +52,7 @@ const REQUIRED_SCHEMAS = [
   'LanguageProperty', 'VocabProperty', 'JsonProperty', 'ListProperty', 'ListRelationship',
   'ProblemDetails', 'BatchOperationResult', 'UpdateResult', 'EntityTypeList', 'EntityType',
   'EntityTypeInfo', 'AttributeList', 'Attribute', 'Query', 'Feature', 'FeatureCollection',
+  'TemporalEntity', 'Subscription', 'SubscriptionFragment', 'NotificationParams', 'Endpoint', 'Notification',
 ];
 
 /** Resolves a local JSON pointer ("#/components/schemas/Entity") in doc, or undefined. */

@@ -17,6 +17,8 @@ export interface EntityChange {
   /** State before the change (absent for create). */
   previous: Entity | undefined;
   requestId: string;
+  /** The change's entry in the tenant's outbox (store/port.ts OutboxEntry), when it has one. */
+  outboxSeq: number | undefined;
 }
 
 export type ChangeListener = (changes: readonly EntityChange[]) => void;

@@ -11,12 +11,13 @@ export interface BrokerDeps {
   feed: ChangeFeed;
   /** Current time as an ISO 8601 string; injectable so tests can pin timestamps. */
   now: () => string;
-  limits: { maxBatchEntities: number; defaultLimit: number; maxLimit: number };
+  /** temporalMaxInstances: most instances per attribute in one temporal answer (default 10,000). */
+  limits: { maxBatchEntities: number; defaultLimit: number; maxLimit: number; temporalMaxInstances?: number };
 }
 
 function toChange(w: EntityWrite, scope: RequestScope): EntityChange {
   if (w.op === 'delete') {
-    return { tenant: scope.tenant, kind: 'delete', id: w.id, entity: undefined, previous: w.previous, requestId: scope.requestId };
+    return { tenant: scope.tenant, kind: 'delete', id: w.id, entity: undefined, previous: w.previous, requestId: scope.requestId, outboxSeq: w.outboxSeq };
   }
   return {
     tenant: scope.tenant,
@@ -25,6 +26,7 @@ function toChange(w: EntityWrite, scope: RequestScope): EntityChange {
     entity: w.entity,
     previous: w.previous,
     requestId: scope.requestId,
+    outboxSeq: w.outboxSeq,
   };
 }
 

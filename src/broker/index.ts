@@ -8,6 +8,7 @@ import type { BrokerDeps } from './deps';
 import { DiscoveryService } from './discovery';
 import { EntityService } from './entities';
 import { QueryService } from './query';
+import { SubscriptionService, type SubscriptionWatcher } from './subscriptions';
 import { TemporalService } from './temporal';
 
 export interface BrokerServices {
@@ -17,9 +18,11 @@ export interface BrokerServices {
   batch: BatchService;
   discovery: DiscoveryService;
   temporal: TemporalService;
+  subscriptions: SubscriptionService;
 }
 
-export function createBrokerServices(deps: BrokerDeps): BrokerServices {
+/** `watcher`: the notification side (notify/), told about every subscription change. */
+export function createBrokerServices(deps: BrokerDeps, watcher?: SubscriptionWatcher): BrokerServices {
   const entities = new EntityService(deps);
   return {
     entities,
@@ -28,5 +31,6 @@ export function createBrokerServices(deps: BrokerDeps): BrokerServices {
     batch: new BatchService(deps),
     discovery: new DiscoveryService(deps),
     temporal: new TemporalService(deps),
+    subscriptions: new SubscriptionService(deps, watcher),
   };
 }

@@ -12,6 +12,7 @@ import { contextsRouter } from './routes/contexts';
 import { discoveryRouter } from './routes/discovery';
 import { entitiesRouter } from './routes/entities';
 import { healthRouter } from './routes/health';
+import { subscriptionsRouter } from './routes/subscriptions';
 import { temporalRouter } from './routes/temporal';
 
 export const API_PREFIX = '/ngsi-ld/v1';
@@ -45,6 +46,7 @@ export function createApp(deps: HttpDeps): express.Express {
   api.use(discoveryRouter(deps));
   api.use(contextsRouter(deps));
   api.use(temporalRouter(deps));
+  api.use(subscriptionsRouter(deps));
   app.use(API_PREFIX, api);
   app.use(healthRouter());
 

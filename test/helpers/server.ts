@@ -24,7 +24,7 @@ export interface TestServer {
 
 export async function startTestServer(overrides: Partial<Config> = {}, dataDir?: string): Promise<TestServer> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'weft-test-'));
-  const config: Config = { ...defaultConfig(), port: 0, dataDir: dir, logLevel: 'silent', ...overrides };
+  const config: Config = { ...defaultConfig(), port: 0, dataDir: dir, logLevel: 'silent', mqttPort: 0, ...overrides };
   const server = await startServer(config);
   return {
     server,

@@ -1,0 +1,271 @@
+/**
+ * Notifications end to end: a real Weft server, a real HTTP receiver on 127.0.0.1 and,
+ * for MQTT endpoints, the embedded MQTT broker with a real `mqtt` client.
+ */
+import { strict as assert } from 'node:assert';
+import mqtt from 'mqtt';
+import { startReceiver, type Receiver } from '../helpers/receiver';
+import { CORE_CONTEXT, sensor, startTestServer, type TestServer } from '../helpers/server';
+
+const BASE = '/ngsi-ld/v1';
+const NS = 'https://example.org/ns/';
+const USER_CONTEXT = { Sensor: `${NS}Sensor`, temperature: `${NS}temperature`, humidity: `${NS}humidity` };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('e2e: notifications', () => {
+  let t: TestServer;
+  let rx: Receiver;
+  beforeEach(async () => {
+    rx = await startReceiver();
+    t = await startTestServer({ notifyBackoffMs: 20, notifyAttempts: 3, notifyTimeoutMs: 2000 });
+  });
+  afterEach(async () => {
+    await t.stop();
+    await rx.close();
+  });
+
+  function subscribe(extra: Record<string, unknown> = {}, notification: Record<string, unknown> = {}, tenant?: string) {
+    const body = {
+      id: 'urn:ngsi-ld:Subscription:s1',
+      type: 'Subscription',
+      entities: [{ type: 'Sensor' }],
+      ...extra,
+      notification: { ...notification, endpoint: { uri: rx.url, ...(notification.endpoint as object | undefined) } },
+    };
+    const req = t.http.post(`${BASE}/subscriptions`).set('Content-Type', 'application/json');
+    if (tenant) req.set('NGSILD-Tenant', tenant);
+    return req.send(JSON.stringify(body)).expect(201);
+  }
+  const createEntity = (body: unknown, tenant?: string) => {
+    const req = t.http.post(`${BASE}/entities`).set('Content-Type', 'application/json');
+    if (tenant) req.set('NGSILD-Tenant', tenant);
+    return req.send(JSON.stringify(body)).expect(201);
+  };
+  const patchAttrs = (id: string, body: unknown) =>
+    t.http.patch(`${BASE}/entities/${id}/attrs`).set('Content-Type', 'application/json').send(JSON.stringify(body)).expect(204);
+
+  it('notifies a created entity with the spec\'s Notification payload and headers (clause 5.3.1)', async () => {
+    await subscribe();
+    await createEntity(sensor(1));
+    const [n] = await rx.waitFor(1);
+    assert.equal(n.method, 'POST');
+    assert.equal(n.headers['content-type'], 'application/json');
+    assert.equal(n.headers.link, `<${CORE_CONTEXT}>; rel="http://www.w3.org/ns/json-ld#context"; type="application/ld+json"`);
+    assert.match(n.body.id, /^urn:ngsi-ld:Notification:/);
+    assert.equal(n.body.type, 'Notification');
+    assert.equal(n.body.subscriptionId, 'urn:ngsi-ld:Subscription:s1');
+    assert.match(n.body.notifiedAt, /^\d{4}-\d\d-\d\dT.*Z$/);
+    assert.deepEqual(n.body.data, [{ id: 'urn:ngsi-ld:Sensor:1', type: 'Sensor', temperature: { type: 'Property', value: 21, unitCode: 'CEL' } }]);
+  });
+
+  it('notifies only changes that pass q, and only of the watched attributes', async () => {
+    await createEntity(sensor(1, { humidity: { type: 'Property', value: 40 } }));
+    await subscribe({ q: 'temperature>30', watchedAttributes: ['temperature'] });
+    await patchAttrs('urn:ngsi-ld:Sensor:1', { humidity: { type: 'Property', value: 41 } }); // not watched
+    await patchAttrs('urn:ngsi-ld:Sensor:1', { temperature: { type: 'Property', value: 25 } }); // fails q
+    await patchAttrs('urn:ngsi-ld:Sensor:1', { temperature: { type: 'Property', value: 35 } });
+    const got = await rx.waitFor(1);
+    await sleep(150);
+    assert.equal(got.length, 1);
+    assert.equal(got[0].body.data[0].temperature.value, 35);
+  });
+
+  it('notifies a deletion with entityDeleted', async () => {
+    await createEntity(sensor(1));
+    await subscribe({ notificationTrigger: ['entityDeleted'] });
+    await t.http.delete(`${BASE}/entities/urn:ngsi-ld:Sensor:1`).expect(204);
+    const [n] = await rx.waitFor(1);
+    assert.equal(n.body.data[0].id, 'urn:ngsi-ld:Sensor:1');
+    assert.equal(n.body.data[0].type, 'Sensor');
+    assert.match(n.body.data[0].deletedAt, /^\d{4}-/);
+  });
+
+  it('renders keyValues with only the listed attributes, and previousValue with showChanges', async () => {
+    await createEntity(sensor(1, { humidity: { type: 'Property', value: 40 } }));
+    await subscribe({}, { format: 'keyValues', attributes: ['temperature'] });
+    await patchAttrs('urn:ngsi-ld:Sensor:1', { temperature: { type: 'Property', value: 30 } });
+    const [kv] = await rx.waitFor(1);
+    assert.deepEqual(kv.body.data, [{ id: 'urn:ngsi-ld:Sensor:1', type: 'Sensor', temperature: 30 }]);
+
+    await t.http.delete(`${BASE}/subscriptions/urn:ngsi-ld:Subscription:s1`).expect(204);
+    await subscribe({ id: 'urn:ngsi-ld:Subscription:s2' }, { showChanges: true });
+    await patchAttrs('urn:ngsi-ld:Sensor:1', { temperature: { type: 'Property', value: 31 } });
+    const all = await rx.waitFor(2);
+    assert.equal(all[1].body.data[0].temperature.value, 31);
+    assert.equal(all[1].body.data[0].temperature.previousValue, 30);
+  });
+
+  it('sends application/ld+json with the subscription\'s @context in the body, names compacted with it', async () => {
+    await t.http.post(`${BASE}/subscriptions`).set('Content-Type', 'application/ld+json').send(JSON.stringify({
+      id: 'urn:ngsi-ld:Subscription:s1', type: 'Subscription', entities: [{ type: 'Sensor' }],
+      notification: { endpoint: { uri: rx.url, accept: 'application/ld+json' } },
+      '@context': [USER_CONTEXT, CORE_CONTEXT],
+    })).expect(201);
+    await t.http.post(`${BASE}/entities`).set('Content-Type', 'application/ld+json')
+      .send(JSON.stringify({ ...sensor(1), '@context': [USER_CONTEXT, CORE_CONTEXT] })).expect(201);
+    const [n] = await rx.waitFor(1);
+    assert.equal(n.headers['content-type'], 'application/ld+json');
+    assert.equal(n.headers.link, undefined);
+    assert.deepEqual(n.body['@context'], [USER_CONTEXT, CORE_CONTEXT]);
+    assert.equal(n.body.data[0].type, 'Sensor');
+    assert.equal(n.body.data[0].temperature.value, 21);
+  });
+
+  it('sends receiverInfo as headers and the tenant in NGSILD-Tenant', async () => {
+    await subscribe({}, { endpoint: { receiverInfo: [{ key: 'X-Auth-Token', value: 'secret' }] } }, 'acme');
+    await createEntity(sensor(1), 'acme');
+    const [n] = await rx.waitFor(1);
+    assert.equal(n.headers['x-auth-token'], 'secret');
+    assert.equal(n.headers['ngsild-tenant'], 'acme');
+  });
+
+  it('sends nothing while paused (isActive false) and resumes when reactivated', async () => {
+    await createEntity(sensor(1));
+    await subscribe({ isActive: false });
+    await patchAttrs('urn:ngsi-ld:Sensor:1', { temperature: { type: 'Property', value: 1 } });
+    await sleep(150);
+    assert.equal(rx.received.length, 0);
+    await t.http.patch(`${BASE}/subscriptions/urn:ngsi-ld:Subscription:s1`).set('Content-Type', 'application/json').send('{"isActive":true}').expect(204);
+    await patchAttrs('urn:ngsi-ld:Sensor:1', { temperature: { type: 'Property', value: 2 } });
+    const [n] = await rx.waitFor(1);
+    assert.equal(n.body.data[0].temperature.value, 2);
+  });
+
+  it('stops at expiresAt and reports the subscription as expired', async () => {
+    await createEntity(sensor(1));
+    await subscribe({ expiresAt: new Date(Date.now() + 400).toISOString() });
+    await sleep(500);
+    await patchAttrs('urn:ngsi-ld:Sensor:1', { temperature: { type: 'Property', value: 1 } });
+    await sleep(150);
+    assert.equal(rx.received.length, 0);
+    const got = await t.http.get(`${BASE}/subscriptions/urn:ngsi-ld:Subscription:s1`).expect(200);
+    assert.equal(got.body.status, 'expired');
+  });
+
+  it('throttles: one notification per window, then the latest state of the entity', async () => {
+    await createEntity(sensor(1));
+    await subscribe({ throttling: 1 });
+    for (const v of [1, 2, 3]) await patchAttrs('urn:ngsi-ld:Sensor:1', { temperature: { type: 'Property', value: v } });
+    const first = await rx.waitFor(1);
+    assert.equal(first[0].body.data[0].temperature.value, 1);
+    const both = await rx.waitFor(2, 3000);
+    assert.equal(both[1].body.data.length, 1);
+    assert.equal(both[1].body.data[0].temperature.value, 3);
+    assert.ok(both[1].at - both[0].at >= 900, `second notification ${both[1].at - both[0].at} ms after the first`);
+  });
+
+  it('notifies periodically with timeInterval, changed or not', async () => {
+    await createEntity(sensor(1));
+    await subscribe({ timeInterval: 1 });
+    const got = await rx.waitFor(2, 4000);
+    assert.deepEqual(got[0].body.data.map((e: { id: string }) => e.id), ['urn:ngsi-ld:Sensor:1']);
+    assert.deepEqual(got[1].body.data.map((e: { id: string }) => e.id), ['urn:ngsi-ld:Sensor:1']);
+  });
+
+  it('retries a failed notification with back-off and counts it in the subscription\'s status', async () => {
+    rx.respondWith((n) => (n === 1 ? 500 : 200));
+    await subscribe();
+    await createEntity(sensor(1));
+    const got = await rx.waitFor(2);
+    assert.deepEqual(got[1].body.data, got[0].body.data);
+    const s = await t.http.get(`${BASE}/subscriptions/urn:ngsi-ld:Subscription:s1`).expect(200);
+    assert.equal(s.body.notification.timesSent, 2);
+    assert.equal(s.body.notification.timesFailed, 1);
+    assert.equal(s.body.notification.status, 'ok');
+    assert.ok(s.body.notification.lastFailure <= s.body.notification.lastSuccess);
+  });
+
+  it('gives up after the configured attempts, marks the status failed and goes on with the next change', async () => {
+    rx.respondWith((n) => (n <= 3 ? 503 : 200));
+    await subscribe();
+    await createEntity(sensor(1));
+    await rx.waitFor(3);
+    const failed = await t.http.get(`${BASE}/subscriptions/urn:ngsi-ld:Subscription:s1`).expect(200);
+    assert.equal(failed.body.notification.status, 'failed');
+    assert.equal(failed.body.notification.timesFailed, 3);
+    await createEntity(sensor(2));
+    const got = await rx.waitFor(4);
+    assert.equal(got[3].body.data[0].id, 'urn:ngsi-ld:Sensor:2');
+  });
+
+  it('keeps delivering to a healthy receiver while another subscription\'s receiver hangs', async () => {
+    // A receiver that accepts connections and never answers.
+    const net = await import('node:net');
+    const sockets: import('node:net').Socket[] = [];
+    const silent = net.createServer((socket) => sockets.push(socket));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as { port: number }).port;
+    try {
+      await subscribe({ id: 'urn:ngsi-ld:Subscription:dead' }, { endpoint: { uri: `http://127.0.0.1:${port}/x` } });
+      await subscribe({ id: 'urn:ngsi-ld:Subscription:live' });
+      const started = Date.now();
+      for (const n of [1, 2, 3]) await createEntity(sensor(n));
+      const ids = new Set<string>();
+      while (ids.size < 3 && Date.now() - started < 1500) {
+        for (const r of rx.received) for (const e of r.body.data) ids.add(e.id);
+        await sleep(10);
+      }
+      // The hanging receiver's time-out is 2 s: everything arrived well before it.
+      assert.equal(ids.size, 3, `live receiver got ${[...ids].join(', ')} within ${Date.now() - started} ms`);
+    } finally {
+      for (const s of sockets) s.destroy();
+      silent.close();
+    }
+  });
+
+  it('notifies changes made by batch operations', async () => {
+    await subscribe();
+    const batch = [sensor(1), sensor(2), sensor(3)];
+    await t.http.post(`${BASE}/entityOperations/upsert`).set('Content-Type', 'application/json').send(JSON.stringify(batch)).expect(201);
+    const ids = new Set<string>();
+    const deadline = Date.now() + 3000;
+    while (ids.size < 3 && Date.now() < deadline) {
+      for (const r of rx.received) for (const e of r.body.data) ids.add(e.id);
+      await sleep(20);
+    }
+    assert.deepEqual([...ids].sort(), ['urn:ngsi-ld:Sensor:1', 'urn:ngsi-ld:Sensor:2', 'urn:ngsi-ld:Sensor:3']);
+  });
+
+  it('delivers to an MQTT endpoint on the embedded broker: {metadata, body} on the topic of the URI', async () => {
+    const mqttUrl = t.server.mqttUrl;
+    assert.ok(mqttUrl, 'the embedded MQTT broker runs');
+    const client = await mqtt.connectAsync(mqttUrl);
+    try {
+      const messages: Array<{ topic: string; payload: any }> = [];
+      client.on('message', (topic, payload) => messages.push({ topic, payload: JSON.parse(payload.toString()) }));
+      await client.subscribeAsync('weft/notify/#', { qos: 1 });
+      await subscribe({}, { endpoint: { uri: `${mqttUrl}/weft/notify/sensors`, notifierInfo: [{ key: 'MQTT-QoS', value: '1' }] } });
+      await createEntity(sensor(1));
+      const deadline = Date.now() + 3000;
+      while (messages.length === 0 && Date.now() < deadline) await sleep(20);
+      assert.equal(messages.length, 1);
+      assert.equal(messages[0].topic, 'weft/notify/sensors');
+      assert.equal(messages[0].payload.body.type, 'Notification');
+      assert.equal(messages[0].payload.body.data[0].id, 'urn:ngsi-ld:Sensor:1');
+      assert.equal(messages[0].payload.metadata['Content-Type'], 'application/json');
+    } finally {
+      await client.endAsync();
+    }
+  });
+
+  it('delivers after a restart what was committed but not yet delivered (the outbox)', async () => {
+    rx.respondWith(503);
+    await t.stop(false);
+    // Long back-off: the first attempt fails and the retry is still waiting at shutdown.
+    t = await startTestServer({ notifyBackoffMs: 60_000, notifyAttempts: 5 }, t.dataDir);
+    await subscribe();
+    await createEntity(sensor(1));
+    await rx.waitFor(1);
+    await t.stop(false);
+    rx.respondWith(200);
+    t = await startTestServer({ notifyBackoffMs: 20 }, t.dataDir);
+    const got = await rx.waitFor(2);
+    assert.equal(got[1].body.data[0].id, 'urn:ngsi-ld:Sensor:1');
+    // Acknowledged now: a further restart sends nothing again.
+    await sleep(200);
+    await t.stop(false);
+    t = await startTestServer({}, t.dataDir);
+    await sleep(300);
+    assert.equal(rx.received.length, 2);
+  });
+});
