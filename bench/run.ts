@@ -20,19 +20,11 @@
  *                            this harness against a stub)
  */
 import autocannon from 'autocannon';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
+import { API, SERVER_MODE, buildWeft, check, env, log, startCeiling, startWeft, type Child } from './harness';
 
-const ROOT = join(__dirname, '..');
-const env = (name: string, dflt: number): number => {
-  const v = process.env[name];
-  const n = v === undefined || v === '' ? dflt : Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`${name}: expected a number, got "${v}"`);
-  return n;
-};
 const SECONDS = env('BENCH_SECONDS', 10);
 const WARMUP = env('BENCH_WARMUP', 2);
 const ENTITIES = env('BENCH_ENTITIES', 100_000);
@@ -40,14 +32,9 @@ const CONNS = env('BENCH_CONNECTIONS', 50);
 const QUERY_CONNS = env('BENCH_QUERY_CONNECTIONS', 10);
 const BATCH_CONNS = env('BENCH_BATCH_CONNECTIONS', 2);
 const BATCH = 1000;
-const SERVER_MODE = process.env.BENCH_SERVER ?? 'dist';
-const API = '/ngsi-ld/v1';
 const JSON_HEADERS = { 'content-type': 'application/json' };
 const QUERY = `type=Sensor&q=${encodeURIComponent('temperature>20')}&limit=20`;
 
-const log = (msg: string): void => {
-  process.stderr.write(`[bench] ${msg}\n`);
-};
 
 // ---------------------------------------------------------------- data
 
@@ -83,94 +70,6 @@ function batchBody(first: number, count: number, r: () => number): string {
   return JSON.stringify(out);
 }
 
-// ---------------------------------------------------------------- processes
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-interface Child {
-  url: string;
-  proc: ChildProcess;
-  stop(): Promise<void>;
-}
-
-/** Starts a server child, waits until `probe` answers over HTTP. */
-async function startChild(args: string[], port: number, probe: string, extraEnv: Record<string, string>): Promise<Child> {
-  const proc = spawn(process.execPath, args, {
-    cwd: ROOT,
-    env: { ...process.env, NODE_ENV: 'production', ...extraEnv },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  proc.stderr?.on('data', (d: Buffer) => {
-    stderr = (stderr + d.toString()).slice(-4000);
-  });
-  let exited: number | null | undefined;
-  proc.on('exit', (code) => {
-    exited = code;
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (exited !== undefined) throw new Error(`server ${args.join(' ')} exited with ${exited}:\n${stderr}`);
-    if (Date.now() > deadline) {
-      proc.kill('SIGKILL');
-      throw new Error(`server ${args.join(' ')} did not answer within 60 s:\n${stderr}`);
-    }
-    try {
-      const res = await fetch(url + probe);
-      await res.arrayBuffer();
-      if (res.status < 500) break;
-    } catch {
-      /* not listening yet */
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const stop = (): Promise<void> =>
-    new Promise((resolve) => {
-      if (exited !== undefined) return resolve();
-      const t = setTimeout(() => proc.kill('SIGKILL'), 5000);
-      proc.once('exit', () => {
-        clearTimeout(t);
-        resolve();
-      });
-      proc.kill('SIGTERM');
-    });
-  return { url, proc, stop };
-}
-
-async function startCeiling(): Promise<Child> {
-  const port = await freePort();
-  return startChild(['--import', 'tsx', 'bench/http-ceiling.ts'], port, '/', { PORT: String(port) });
-}
-
-function buildWeft(): void {
-  if (SERVER_MODE !== 'dist') return;
-  log('building (npm run build) ...');
-  const r = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
-  if (r.status !== 0) throw new Error('npm run build failed (set BENCH_SERVER=tsx to run from src/)');
-  if (!existsSync(join(ROOT, 'dist', 'main.js'))) throw new Error('dist/main.js missing after npm run build');
-}
-
-async function startWeft(dataDir: string): Promise<Child> {
-  const port = await freePort();
-  const entry =
-    SERVER_MODE === 'dist' ? ['dist/main.js'] : ['--import', 'tsx', SERVER_MODE === 'tsx' ? 'src/main.ts' : SERVER_MODE];
-  return startChild([...entry, 'start', '--port', String(port), '--data-dir', dataDir], port, `${API}/types`, {
-    WEFT_LOG_LEVEL: 'silent',
-  });
-}
-
 // ---------------------------------------------------------------- measuring
 
 interface Run {
@@ -195,14 +94,6 @@ async function load(opts: autocannon.Options, expect: number, seconds: number): 
 
 async function warm(opts: autocannon.Options): Promise<void> {
   if (WARMUP > 0) await autocannon({ timeout: 60, ...opts, duration: WARMUP });
-}
-
-/** Sends one request and checks its status: a broken endpoint should fail loudly, not measure 404s. */
-async function check(url: string, init: RequestInit, expect: number[], what: string): Promise<string> {
-  const res = await fetch(url, init);
-  const text = await res.text();
-  if (!expect.includes(res.status)) throw new Error(`${what}: expected ${expect.join('/')}, got ${res.status}: ${text.slice(0, 500)}`);
-  return text;
 }
 
 /** Loads ENTITIES sensors with upsert batches of 1000, two requests in flight; returns entities/s. */
