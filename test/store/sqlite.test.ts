@@ -52,6 +52,23 @@ describe('SQLite store', () => {
     await second.close();
   });
 
+  it('copies the WAL into the database file in the background, long before the writer\'s own checkpoint (checkpointer.ts)', async () => {
+    const dir = tempDir();
+    const store = createSqliteStore({ dataDir: dir });
+    await putAll(store, '', [entity('urn:x:0', ['Thing'], {})]);
+    const file = path.join(dir, 'default.sqlite');
+    const before = fs.statSync(file).size;
+    // A few hundred pages: far below the writer's automatic checkpoint (10,000 pages).
+    for (let i = 0; i < 20; i++) {
+      await putAll(store, '', Array.from({ length: 50 }, (_, k) => entity(`urn:x:${i}-${k}`, ['Thing'], { note: prop('x'.repeat(500)) })));
+    }
+    const deadline = Date.now() + 3000;
+    while (fs.statSync(file).size <= before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(fs.statSync(file).size > before, 'the database file grew without any checkpoint by the writer');
+    await store.close();
+    assert.equal(fs.existsSync(`${file}-wal`), false, 'close leaves no WAL behind');
+  });
+
   it('commits writes still queued for a group commit when it is closed', async () => {
     const dir = tempDir();
     const first = createSqliteStore({ dataDir: dir });

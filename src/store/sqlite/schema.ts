@@ -9,7 +9,7 @@
 import Database from 'better-sqlite3';
 
 /** Bump with a new entry in MIGRATIONS; a database is migrated step by step on open. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 const VERSION_1 = `
 -- Attribute names and entity types, interned: index rows carry small integers instead of
@@ -155,8 +155,28 @@ CREATE TABLE outbox (
 );
 `;
 
+/**
+ * aggregatedValues in SQL (store/sqlite/temporal-aggregate.ts): `num` holds the value of a
+ * numeric Property instance (NULL for every other instance, deletion markers included),
+ * written with every instance and back-filled here from the documents.
+ *
+ * temporal_by_entity becomes a covering index for aggregation: (entity, name_id, ts, seq)
+ * keeps the order every temporal read wants (seq, the rowid, spelled out so that num and
+ * dataset_id can follow it), and num and dataset_id let an aggregation read only the index.
+ * Reading num from the table instead costs a row lookup per instance: measured over 1M
+ * instances, an hourly avg took ~2.5x longer (BENCHMARKS.md, "Temporal API"), while the
+ * wider index entries cost entity writes little (same section).
+ */
+const VERSION_4 = `
+ALTER TABLE temporal ADD COLUMN num REAL;
+UPDATE temporal SET num = json_extract(doc, '$.value')
+ WHERE json_extract(doc, '$.type') = 'Property' AND json_type(doc, '$.value') IN ('integer', 'real');
+DROP INDEX temporal_by_entity;
+CREATE INDEX temporal_by_entity ON temporal (entity, name_id, ts, seq, num, dataset_id);
+`;
+
 /** MIGRATIONS[n] takes a database from version n to n + 1. */
-export const MIGRATIONS: readonly string[] = [VERSION_1, VERSION_2, VERSION_3];
+export const MIGRATIONS: readonly string[] = [VERSION_1, VERSION_2, VERSION_3, VERSION_4];
 
 export interface OpenOptions {
   /** File path, or ':memory:'. */
@@ -178,6 +198,7 @@ export function openDatabase(opts: OpenOptions): Database.Database {
     // Checkpoints (copying the WAL into the database, with an fsync) every ~40 MB of WAL
     // instead of the default ~4 MB: single-entity writes got ~40% faster (FACTS-style
     // measurement in BENCHMARKS.md); the WAL file may grow to that size between checkpoints.
+    // A worker thread does most of the copying meanwhile (checkpointer.ts).
     db.pragma('wal_autocheckpoint = 10000');
 
     migrate(db);

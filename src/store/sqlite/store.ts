@@ -10,6 +10,7 @@ import type { EntityFilter } from '../../ngsi/query/ast';
 import type { DeliveryStatus, Subscription } from '../../ngsi/subscription/model';
 import type { TemporalEntity, TemporalEntityInput, TemporalQuery } from '../../ngsi/temporal/model';
 import type { EntityStore, OutboxEntry, Page, Plan, QueryResult, StoredContext, TypeSummary } from '../port';
+import { checkpointer } from './checkpointer';
 import { ContextTable } from './context-table';
 import { openDatabase } from './schema';
 import { registerSqlFunctions } from './sql-functions';
@@ -41,6 +42,8 @@ export class SqliteStore implements EntityStore {
   private readonly tenants = new Map<string, TenantDb>();
   private contextTable: ContextTable | undefined;
   private closed = false;
+  /** Database files handed to the checkpoint worker. */
+  private readonly files: string[] = [];
 
   constructor(
     private readonly opts: { dataDir: string; memory: false } | { memory: true },
@@ -198,6 +201,9 @@ export class SqliteStore implements EntityStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // The worker's connections first, so that each close below is the last connection and
+    // leaves a checkpointed database without a WAL file.
+    await Promise.all(this.files.map((f) => checkpointer.remove(f)));
     for (const db of this.tenants.values()) db.close();
     this.tenants.clear();
   }
@@ -223,6 +229,10 @@ export class SqliteStore implements EntityStore {
     }
     const db = openDatabase({ location, mustExist: false });
     registerSqlFunctions(db);
+    if (!this.opts.memory) {
+      checkpointer.add(location);
+      this.files.push(location);
+    }
     const tenantDb = new TenantDb(db, this.recordHistory);
     this.tenants.set(tenant, tenantDb);
     return tenantDb;
