@@ -121,3 +121,18 @@ export async function check(url: string, init: RequestInit, expect: number[], wh
   return text;
 }
 
+
+/** One line of a benchmark's result table. */
+export interface Row {
+  metric: string;
+  value: string;
+  target: string;
+  verdict: string;
+}
+
+export const fmt = (n: number): string => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1));
+
+/** The markdown table BENCHMARKS.md quotes. */
+export function table(rows: readonly Row[]): string[] {
+  return ['| metric | value | target | result |', '|---|---|---|---|', ...rows.map((r) => `| ${r.metric} | ${r.value} | ${r.target} | ${r.verdict} |`)];
+}

@@ -22,7 +22,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { API, SERVER_MODE, buildWeft, check, env, log, startWeft } from './harness';
+import { API, SERVER_MODE, buildWeft, check, env, fmt, log, startWeft, table, type Row } from './harness';
 
 const SUBSCRIPTIONS = env('BENCH_SUBSCRIPTIONS', 1000);
 const RATE = env('BENCH_RATE', 1000);
@@ -128,13 +128,6 @@ async function drain(done: () => boolean, progress: () => number, ms: number): P
 
 // ---------------------------------------------------------------- runs
 
-interface Row {
-  metric: string;
-  value: string;
-  target: string;
-  verdict: string;
-}
-const fmt = (n: number): string => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1));
 
 async function latencyRun(base: string, rx: Receiver, rows: Row[]): Promise<void> {
   log(`latency: ${SUBSCRIPTIONS} entities and subscriptions ...`);
@@ -320,9 +313,7 @@ async function main(): Promise<void> {
     `- Node ${process.version}, server mode: ${SERVER_MODE}, NODE_ENV=production, SQLite store on disk, history on`,
     `- ${SUBSCRIPTIONS} subscriptions, ${RATE} updates/s, ${SECONDS} s runs, fan-out ${FANOUT}`,
     '',
-    '| metric | value | target | result |',
-    '|---|---|---|---|',
-    ...rows.map((r) => `| ${r.metric} | ${r.value} | ${r.target} | ${r.verdict} |`),
+    ...table(rows),
     '',
     `(whole run: ${Math.round((Date.now() - started) / 1000)} s)`,
     '',

@@ -23,7 +23,7 @@ import autocannon from 'autocannon';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { API, SERVER_MODE, buildWeft, check, env, log, startCeiling, startWeft, type Child } from './harness';
+import { API, SERVER_MODE, buildWeft, check, env, fmt, log, startCeiling, startWeft, table, type Child, type Row } from './harness';
 
 const SECONDS = env('BENCH_SECONDS', 10);
 const WARMUP = env('BENCH_WARMUP', 2);
@@ -115,14 +115,7 @@ async function preload(base: string): Promise<number> {
 
 // ---------------------------------------------------------------- report
 
-interface Row {
-  metric: string;
-  value: string;
-  target: string;
-  verdict: string;
-}
 
-const fmt = (n: number): string => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1));
 const verdict = (pass: boolean, run?: Run): string => (run && run.other > 0 ? 'ERRORS' : pass ? 'pass' : 'FAIL');
 /** Rows without a target: only say something when requests failed. */
 const info = (run: Run): string => (run.other > 0 ? 'ERRORS' : '-');
@@ -287,9 +280,7 @@ function report(rows: Row[], started: number): void {
     '',
     machine(),
     '',
-    '| metric | value | target | result |',
-    '|---|---|---|---|',
-    ...rows.map((r) => `| ${r.metric} | ${r.value} | ${r.target} | ${r.verdict} |`),
+    ...table(rows),
     '',
     `(whole run: ${Math.round((Date.now() - started) / 1000)} s)`,
     '',

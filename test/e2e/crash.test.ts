@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import supertest from 'supertest';
-import { startReceiver, type Receiver } from '../helpers/receiver';
+import { startTestReceiver as startReceiver, type TestReceiver as Receiver } from '../helpers/receiver';
 import { sensor } from '../helpers/server';
 
 const ROOT = join(__dirname, '..', '..');
@@ -58,7 +58,7 @@ describe('e2e: crash survival of notifications', function () {
   });
 
   it('notifies after a SIGKILL restart a change whose notification had not been delivered', async () => {
-    rx.respondWith(503);
+    rx.answer({ status: 503 });
     const first = await startChild(dataDir, ['--notify-backoff-ms', '600000']);
     child = first.child;
     const api = supertest(first.url);
@@ -70,7 +70,7 @@ describe('e2e: crash survival of notifications', function () {
     await rx.waitFor(1, 10_000); // the first attempt failed; the retry waits ten minutes
     await kill(child);
 
-    rx.respondWith(200);
+    rx.answer({ status: 200 });
     const second = await startChild(dataDir, ['--notify-backoff-ms', '50']);
     child = second.child;
     const got = await rx.waitFor(2, 15_000);

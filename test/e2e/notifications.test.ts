@@ -4,13 +4,23 @@
  */
 import { strict as assert } from 'node:assert';
 import mqtt from 'mqtt';
-import { startReceiver, type Receiver } from '../helpers/receiver';
+import { startTestReceiver as startReceiver, type TestReceiver as Receiver } from '../helpers/receiver';
 import { CORE_CONTEXT, sensor, startTestServer, type TestServer } from '../helpers/server';
 
 const BASE = '/ngsi-ld/v1';
 const NS = 'https://example.org/ns/';
 const USER_CONTEXT = { Sensor: `${NS}Sensor`, temperature: `${NS}temperature`, humidity: `${NS}humidity` };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `read` until `ok` holds (the receiver sees a request before Weft sees the answer). */
+async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 3000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await read();
+    if (ok(v) || Date.now() > deadline) return v;
+    await sleep(20);
+  }
+}
 
 describe('e2e: notifications', () => {
   let t: TestServer;
@@ -124,7 +134,7 @@ describe('e2e: notifications', () => {
     await subscribe({ isActive: false });
     await patchAttrs('urn:ngsi-ld:Sensor:1', { temperature: { type: 'Property', value: 1 } });
     await sleep(150);
-    assert.equal(rx.received.length, 0);
+    assert.equal(rx.requests.length, 0);
     await t.http.patch(`${BASE}/subscriptions/urn:ngsi-ld:Subscription:s1`).set('Content-Type', 'application/json').send('{"isActive":true}').expect(204);
     await patchAttrs('urn:ngsi-ld:Sensor:1', { temperature: { type: 'Property', value: 2 } });
     const [n] = await rx.waitFor(1);
@@ -137,7 +147,7 @@ describe('e2e: notifications', () => {
     await sleep(500);
     await patchAttrs('urn:ngsi-ld:Sensor:1', { temperature: { type: 'Property', value: 1 } });
     await sleep(150);
-    assert.equal(rx.received.length, 0);
+    assert.equal(rx.requests.length, 0);
     const got = await t.http.get(`${BASE}/subscriptions/urn:ngsi-ld:Subscription:s1`).expect(200);
     assert.equal(got.body.status, 'expired');
   });
@@ -163,12 +173,12 @@ describe('e2e: notifications', () => {
   });
 
   it('retries a failed notification with back-off and counts it in the subscription\'s status', async () => {
-    rx.respondWith((n) => (n === 1 ? 500 : 200));
+    rx.answer((n) => ({ status: n === 1 ? 500 : 200 }));
     await subscribe();
     await createEntity(sensor(1));
     const got = await rx.waitFor(2);
     assert.deepEqual(got[1].body.data, got[0].body.data);
-    const s = await t.http.get(`${BASE}/subscriptions/urn:ngsi-ld:Subscription:s1`).expect(200);
+    const s = await eventually(() => t.http.get(`${BASE}/subscriptions/urn:ngsi-ld:Subscription:s1`).expect(200), (r) => r.body.notification.status === 'ok');
     assert.equal(s.body.notification.timesSent, 2);
     assert.equal(s.body.notification.timesFailed, 1);
     assert.equal(s.body.notification.status, 'ok');
@@ -176,11 +186,11 @@ describe('e2e: notifications', () => {
   });
 
   it('gives up after the configured attempts, marks the status failed and goes on with the next change', async () => {
-    rx.respondWith((n) => (n <= 3 ? 503 : 200));
+    rx.answer((n) => ({ status: n <= 3 ? 503 : 200 }));
     await subscribe();
     await createEntity(sensor(1));
     await rx.waitFor(3);
-    const failed = await t.http.get(`${BASE}/subscriptions/urn:ngsi-ld:Subscription:s1`).expect(200);
+    const failed = await eventually(() => t.http.get(`${BASE}/subscriptions/urn:ngsi-ld:Subscription:s1`).expect(200), (r) => r.body.notification.timesFailed === 3);
     assert.equal(failed.body.notification.status, 'failed');
     assert.equal(failed.body.notification.timesFailed, 3);
     await createEntity(sensor(2));
@@ -202,7 +212,7 @@ describe('e2e: notifications', () => {
       for (const n of [1, 2, 3]) await createEntity(sensor(n));
       const ids = new Set<string>();
       while (ids.size < 3 && Date.now() - started < 1500) {
-        for (const r of rx.received) for (const e of r.body.data) ids.add(e.id);
+        for (const r of rx.requests) for (const e of r.body.data) ids.add(e.id);
         await sleep(10);
       }
       // The hanging receiver's time-out is 2 s: everything arrived well before it.
@@ -220,7 +230,7 @@ describe('e2e: notifications', () => {
     const ids = new Set<string>();
     const deadline = Date.now() + 3000;
     while (ids.size < 3 && Date.now() < deadline) {
-      for (const r of rx.received) for (const e of r.body.data) ids.add(e.id);
+      for (const r of rx.requests) for (const e of r.body.data) ids.add(e.id);
       await sleep(20);
     }
     assert.deepEqual([...ids].sort(), ['urn:ngsi-ld:Sensor:1', 'urn:ngsi-ld:Sensor:2', 'urn:ngsi-ld:Sensor:3']);
@@ -249,7 +259,7 @@ describe('e2e: notifications', () => {
   });
 
   it('delivers after a restart what was committed but not yet delivered (the outbox)', async () => {
-    rx.respondWith(503);
+    rx.answer({ status: 503 });
     await t.stop(false);
     // Long back-off: the first attempt fails and the retry is still waiting at shutdown.
     t = await startTestServer({ notifyBackoffMs: 60_000, notifyAttempts: 5 }, t.dataDir);
@@ -257,7 +267,7 @@ describe('e2e: notifications', () => {
     await createEntity(sensor(1));
     await rx.waitFor(1);
     await t.stop(false);
-    rx.respondWith(200);
+    rx.answer({ status: 200 });
     t = await startTestServer({ notifyBackoffMs: 20 }, t.dataDir);
     const got = await rx.waitFor(2);
     assert.equal(got[1].body.data[0].id, 'urn:ngsi-ld:Sensor:1');
@@ -266,6 +276,6 @@ describe('e2e: notifications', () => {
     await t.stop(false);
     t = await startTestServer({}, t.dataDir);
     await sleep(300);
-    assert.equal(rx.received.length, 2);
+    assert.equal(rx.requests.length, 2);
   });
 });

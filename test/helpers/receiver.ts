@@ -1,70 +1,102 @@
 /**
- * A real notification receiver: an HTTP server on 127.0.0.1 that records every request,
- * answers with a status the test chooses, and lets a test wait for the n-th request.
+ * A real HTTP notification receiver on 127.0.0.1 (notify/ and e2e tests): records each
+ * request with the client port of its connection (to see keep-alive reuse), answers what
+ * the test says, possibly late or never, and lets a test wait for the n-th request.
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 
-export interface Received {
+export interface Request {
   method: string;
   path: string;
   headers: IncomingHttpHeaders;
   body: any;
+  /** The client port of the connection: equal for two requests on one kept-alive socket. */
+  remotePort: number;
   at: number;
 }
 
-export interface Receiver {
+/** What to answer: a status, possibly after a delay; `hang` never answers; `reset` cuts the connection. */
+export type Answer = { status: number; delayMs?: number; body?: string } | 'hang' | 'reset';
+
+export interface TestReceiver {
   url: string;
-  received: Received[];
-  /** Status for the next requests (default 200); a function decides per request. */
-  respondWith(status: number | ((n: number) => number)): void;
-  /** Resolves when at least `n` requests arrived; rejects after `timeoutMs`. */
-  waitFor(n: number, timeoutMs?: number): Promise<Received[]>;
+  requests: Request[];
+  /** Most requests being answered at the same time, so far. */
+  maxConcurrent: number;
+  answer(a: Answer | ((n: number) => Answer)): void;
+  waitFor(n: number, timeoutMs?: number): Promise<Request[]>;
   close(): Promise<void>;
 }
 
-export async function startReceiver(): Promise<Receiver> {
-  const received: Received[] = [];
-  let status: number | ((n: number) => number) = 200;
-  const waiters: Array<{ n: number; resolve: () => void }> = [];
+export async function startTestReceiver(): Promise<TestReceiver> {
+  const requests: Request[] = [];
+  let answer: Answer | ((n: number) => Answer) = { status: 204 };
+  const waiters: Array<{ n: number; wake: () => void }> = [];
+  const sockets = new Set<Socket>();
+  let active = 0;
+  let maxConcurrent = 0;
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
+    active++;
+    maxConcurrent = Math.max(maxConcurrent, active);
+    res.on('close', () => active--);
     req.on('end', () => {
       const text = Buffer.concat(chunks).toString('utf8');
-      let body: unknown = text;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        // keep the raw text
-      }
-      received.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body, at: Date.now() });
-      res.statusCode = typeof status === 'function' ? status(received.length) : status;
-      res.end();
-      for (const w of waiters.filter((x) => received.length >= x.n)) {
+      requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: text === '' ? undefined : JSON.parse(text), remotePort: req.socket.remotePort ?? 0, at: Date.now() });
+      for (const w of waiters.filter((x) => requests.length >= x.n)) {
         waiters.splice(waiters.indexOf(w), 1);
-        w.resolve();
+        w.wake();
       }
+      const a = typeof answer === 'function' ? answer(requests.length) : answer;
+      if (a === 'hang') return;
+      if (a === 'reset') {
+        req.socket.destroy();
+        return;
+      }
+      const reply = () => {
+        res.statusCode = a.status;
+        res.end(a.body ?? '');
+      };
+      if (a.delayMs) setTimeout(reply, a.delayMs);
+      else reply();
     });
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/notify`,
-    received,
-    respondWith(s) {
-      status = s;
+    requests,
+    get maxConcurrent() {
+      return maxConcurrent;
+    },
+    answer(a) {
+      answer = a;
     },
     waitFor(n, timeoutMs = 5000) {
-      if (received.length >= n) return Promise.resolve(received);
+      if (requests.length >= n) return Promise.resolve(requests);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`waited ${timeoutMs} ms for ${n} notifications, got ${received.length}`)), timeoutMs);
-        waiters.push({ n, resolve: () => { clearTimeout(timer); resolve(received); } });
+        const timer = setTimeout(() => reject(new Error(`waited ${timeoutMs} ms for ${n} requests, got ${requests.length}`)), timeoutMs);
+        waiters.push({ n, wake: () => { clearTimeout(timer); resolve(requests); } });
       });
     },
     close() {
-      server.closeAllConnections();
+      for (const s of sockets) s.destroy();
       return new Promise((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** A port on 127.0.0.1 where nothing listens (bound, then released). */
+export async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  const { port } = s.address() as AddressInfo;
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
 }

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { HttpSender } from '../../src/notify/http-sender';
 import { LINK, notification } from './notification';
-import { freePort, startTestReceiver, type TestReceiver } from './receiver';
+import { freePort, startTestReceiver, type TestReceiver } from '../helpers/receiver';
 
 describe('notify: HTTP sender (clause 5.3.1, HTTP binding)', () => {
   let receiver: TestReceiver;

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './receiver';
+import { freePort } from '../helpers/receiver';
 
 export const MOSQUITTO = '/usr/sbin/mosquitto';
 

@@ -4,7 +4,7 @@ import { MqttSender } from '../../src/notify/mqtt-sender';
 import { hasMosquitto, MOSQUITTO, startMosquitto, type Mosquitto } from './mosquitto';
 import { subscribeTo, type MqttTestReceiver } from './mqtt-receiver';
 import { LINK, notification } from './notification';
-import { freePort } from './receiver';
+import { freePort } from '../helpers/receiver';
 
 describe('notify: MQTT sender (MQTT notification binding)', () => {
   describe('against the embedded broker (MQTT 3.1.1)', () => {

@@ -3,7 +3,7 @@ import { HttpSender } from '../../src/notify/http-sender';
 import { DeliveryQueue, type DeliveryQueueOptions } from '../../src/notify/queue';
 import type { AttemptOutcome } from '../../src/notify/types';
 import { notification } from './notification';
-import { startTestReceiver, type TestReceiver } from './receiver';
+import { startTestReceiver, type TestReceiver } from '../helpers/receiver';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
