@@ -1,0 +1,47 @@
+/** Shared fixtures for the policy tests: a policy from YAML text, entities, a seeded generator. */
+import { parse as parseYaml } from 'yaml';
+import type { Attribute, Entity } from '../../../src/ngsi/entity';
+import type { Policy } from '../../../src/security/policy/model';
+import { parsePolicy, type TermExpander } from '../../../src/security/policy/parse';
+import { EX, expand } from '../../ngsi/query/helpers';
+
+export { EX, expand };
+
+/** Terms expand under https://example.org/ (`ex:` prefix too), like the query tests. */
+export const EXPANDER: TermExpander = { expandTerm: expand };
+
+/** Expanded IRI of a test term. */
+export const iri = (term: string): string => EX + term;
+
+/** A compiled policy from YAML text, expanded with EXPANDER. */
+export function policy(yaml: string): Policy {
+  return parsePolicy(parseYaml(yaml), EXPANDER);
+}
+
+export const prop = (value: unknown): Attribute => ({ type: 'Property', value });
+
+/** An expanded entity: `types` and attribute names are terms under example.org. */
+export function entity(id: string, types: string[], attrs: Record<string, unknown> = {}): Entity {
+  const expanded: Record<string, Attribute[]> = {};
+  for (const [name, value] of Object.entries(attrs)) expanded[iri(name)] = [prop(value)];
+  return { id, type: types.map(iri), createdAt: '2024-01-01T00:00:00Z', modifiedAt: '2024-01-01T00:00:00Z', attrs: expanded };
+}
+
+/** mulberry32: a small seeded generator, so a failing property case can be replayed. */
+export function rng(seed: number) {
+  let a = seed >>> 0;
+  const next = (): number => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const int = (n: number): number => Math.floor(next() * n);
+  const pick = <T>(items: readonly T[]): T => items[int(items.length)];
+  const chance = (p: number): boolean => next() < p;
+  /** A random subset (each item with probability p), in the original order. */
+  const subset = <T>(items: readonly T[], p = 0.5): T[] => items.filter(() => chance(p));
+  return { next, int, pick, chance, subset };
+}
+export type Rng = ReturnType<typeof rng>;
