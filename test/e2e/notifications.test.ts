@@ -80,6 +80,27 @@ describe('e2e: notifications', () => {
     assert.equal(got[0].body.data[0].temperature.value, 35);
   });
 
+  it('notifies only entities inside the geoQ area and the scopeQ scope', async () => {
+    await subscribe({
+      geoQ: { geometry: 'Polygon', coordinates: [[[2, 48], [3, 48], [3, 49], [2, 49], [2, 48]]], georel: 'within' },
+      scopeQ: '/Paris/#',
+    });
+    const at = (lon: number, lat: number) => ({ type: 'GeoProperty', value: { type: 'Point', coordinates: [lon, lat] } });
+    await createEntity(sensor(1, { location: at(-3.7, 40.4), scope: '/Paris/North' })); // outside the area
+    await createEntity(sensor(2, { location: at(2.35, 48.85), scope: '/Madrid' })); // outside the scope
+    await createEntity(sensor(3, { location: at(2.35, 48.85), scope: '/Paris/North' }));
+    const got = await rx.waitFor(1);
+    await sleep(150);
+    assert.deepEqual(got.flatMap((r) => r.body.data.map((e: { id: string }) => e.id)), ['urn:ngsi-ld:Sensor:3']);
+  });
+
+  it('renders the concise format', async () => {
+    await subscribe({}, { format: 'concise' });
+    await createEntity(sensor(1));
+    const [n] = await rx.waitFor(1);
+    assert.deepEqual(n.body.data, [{ id: 'urn:ngsi-ld:Sensor:1', type: 'Sensor', temperature: { value: 21, unitCode: 'CEL' } }]);
+  });
+
   it('notifies a deletion with entityDeleted', async () => {
     await createEntity(sensor(1));
     await subscribe({ notificationTrigger: ['entityDeleted'] });
