@@ -95,7 +95,11 @@ export interface EntityStore {
   // Temporal API (clause 5.6.11-5.6.16, 5.7.3-5.7.4). Every entity write made through
   // `modify` also records each new or changed attribute instance, in the same transaction.
 
-  /** Temporal entities matching `filter`, with their instances in the time range, paged. */
+  /**
+   * Temporal entities matching `filter`, with their instances in the time range, paged.
+   * With temporal.aggregation a store may return attributes already aggregated
+   * (TemporalEntity.aggregated) instead of their instances, if exactly as ngsi/temporal would.
+   */
   queryTemporal(tenant: string, filter: EntityFilter, temporal: TemporalQuery, page: Page): Promise<{ entities: TemporalEntity[]; count?: number }>;
   /** One entity's history (undefined: no history at all); `attrs` narrows the attributes. */
   getTemporal(tenant: string, id: string, temporal: TemporalQuery, attrs?: Iri[]): Promise<TemporalEntity | undefined>;

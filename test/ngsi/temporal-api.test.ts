@@ -4,9 +4,11 @@ import { NgsiError } from '../../src/ngsi/errors';
 import {
   addDuration,
   aggregateSeries,
+  CompensatedSum,
   aggregateValues,
   contentRange,
   deletionMarker,
+  pageBound,
   pageInstances,
   parseDuration,
   parseRetention,
@@ -89,6 +91,12 @@ describe('ngsi/temporal: temporal query parameters', () => {
     badRequest(() => parseTemporalView({ options: 'keyValues' }));
     badRequest(() => parseTemporalView({ aggrMethods: 'avg' }));
   });
+
+  it('refuses an aggregation period shorter than a millisecond (periods would not advance), takes zero', () => {
+    badRequest(() => parseTemporalView({ options: 'aggregatedValues', aggrMethods: 'avg', aggrPeriodDuration: 'PT0.0001S' }));
+    assert.equal(parseTemporalView({ options: 'aggregatedValues', aggrMethods: 'avg', aggrPeriodDuration: 'PT0S' }).aggregation!.period!.ms, 0);
+    assert.equal(parseTemporalView({ options: 'aggregatedValues', aggrMethods: 'avg', aggrPeriodDuration: 'PT0.001S' }).aggregation!.period!.ms, 1);
+  });
 });
 
 describe('ngsi/temporal: aggregation', () => {
@@ -106,6 +114,21 @@ describe('ngsi/temporal: aggregation', () => {
     assert.equal(aggregateValues(values, 'stddev'), Math.sqrt(32 / 7));
     assert.equal(aggregateValues(['a'], 'avg'), null);
     assert.equal(aggregateValues([3], 'stddev'), 0);
+  });
+
+  it("sums as SQLite's sum() does (compensated), so that SQL and memory agree to the bit", () => {
+    assert.equal(0.1 + 0.2 + 0.3, 0.6000000000000001);
+    assert.equal(aggregateValues([0.1, 0.2, 0.3], 'sum'), 0.6);
+    assert.equal(aggregateValues([1e308, 1e308, -1e308], 'sum'), Infinity); // as SQLite: the error term overflowed, dropped
+    const s = new CompensatedSum();
+    for (const x of [1, 1e100, 1, -1e100]) s.add(x);
+    assert.equal(s.value(), 2);
+  });
+
+  it('takes min and max of more values than a function call can spread', () => {
+    const many = Array.from({ length: 300_000 }, (_, i) => i % 1000);
+    assert.equal(aggregateValues(many, 'max'), 999);
+    assert.equal(aggregateValues(many, 'min'), 0);
   });
 
   it('splits the window into periods and leaves empty periods out', () => {
@@ -159,6 +182,25 @@ describe('ngsi/temporal: rendering', () => {
       max: [[22, '2024-01-01T00:00:00.000Z', '2024-01-01T01:00:00.000Z']],
       totalCount: [[2, '2024-01-01T00:00:00.000Z', '2024-01-01T01:00:00.000Z']],
     });
+  });
+});
+
+describe('ngsi/temporal: rendering aggregates a store computed', () => {
+  it('one object per datasetId, shaped as the in-memory aggregation shapes them', () => {
+    const period = ['2024-01-01T00:00:00.000Z', '2024-01-01T01:00:00.000Z'] as const;
+    const te: TemporalEntity = {
+      id: 'urn:x:1', type: [D + 'Sensor'], attrs: {},
+      aggregated: {
+        [D + 'speed']: { series: [{ type: 'Property', values: { avg: [[3, ...period]] } as never }], first: 0, last: 0 },
+        [D + 'fuel']: {
+          series: [{ type: 'Property', values: { avg: [[1, ...period]] } as never }, { type: 'Property', datasetId: 'urn:ds:2', values: { avg: [[2, ...period]] } as never }],
+          first: 0, last: 0,
+        },
+      },
+    };
+    const out = renderTemporalEntity(te, ctx, parseTemporalView({ options: 'aggregatedValues', aggrMethods: 'avg' }), { timeproperty: 'observedAt' });
+    assert.deepEqual(out.speed, { type: 'Property', avg: [[3, ...period]] });
+    assert.deepEqual(out.fuel, [{ type: 'Property', avg: [[1, ...period]] }, { type: 'Property', avg: [[2, ...period]], datasetId: 'urn:ds:2' }]);
   });
 });
 
@@ -254,6 +296,19 @@ describe('ngsi/temporal: paging of instances (clause 6.3.10)', () => {
     assert.equal(before.range!.start, '2024-01-01T06:00:00.000Z');
   });
 
+  it('counts attributes a store aggregated (first and last instant) in the bound and the range', () => {
+    const agg = (first: number, last: number) => ({ series: [], first: Date.parse(H(first)), last: Date.parse(H(last)) });
+    // speed cut at 04:00; fuel aggregated by the store over 02:00-03:00: the range ends at 03:00.
+    const te: TemporalEntity = { id: 'urn:x:1', type: [], attrs: { [S]: [inst(1)] }, truncated: { [S]: H(4), [F]: H(5) }, aggregated: { [F]: agg(2, 3) } };
+    const { entities, range } = pageInstances([te], { timeproperty: 'observedAt' });
+    assert.deepEqual(entities[0].aggregated, te.aggregated);
+    assert.equal(range!.end, new Date(H(3)).toISOString());
+    assert.deepEqual(pageBound([te], { timeproperty: 'observedAt' }), { at: Date.parse(H(4)), inclusive: false, backwards: false });
+    // Nothing before the cut, aggregated or not: the instant itself is in the page.
+    const stuck: TemporalEntity = { id: 'urn:x:1', type: [], attrs: { [S]: [inst(3)] }, truncated: { [S]: H(3) }, aggregated: { [F]: agg(3, 3) } };
+    assert.equal(pageBound([stuck], { timeproperty: 'observedAt' })!.inclusive, true);
+  });
+
   it('takes the earliest cut over all entities of a query', () => {
     const a: TemporalEntity = { id: 'urn:x:a', type: [], attrs: { [S]: [inst(1), inst(2)] }, truncated: { [S]: H(3) } };
     const b: TemporalEntity = { id: 'urn:x:b', type: [], attrs: { [S]: [inst(1)] }, truncated: { [S]: H(2) } };
@@ -303,5 +358,11 @@ describe('ngsi/temporal: deletion markers', () => {
     const q = { timeproperty: 'observedAt' as const };
     assert.equal(queryForView(q, { format: 'normalized', sysAttrs: false }).skipDeleted, undefined);
     assert.equal(queryForView(q, { format: 'temporalValues', sysAttrs: false }).skipDeleted, true);
+  });
+
+  it('queryForView lets the store aggregate for the aggregated view', () => {
+    const view = parseTemporalView({ options: 'aggregatedValues', aggrMethods: 'avg', aggrPeriodDuration: 'PT1H' });
+    assert.deepEqual(queryForView({ timeproperty: 'observedAt' }, view).aggregation, view.aggregation);
+    assert.equal(queryForView({ timeproperty: 'observedAt' }, { format: 'temporalValues', sysAttrs: false }).aggregation, undefined);
   });
 });

@@ -9,7 +9,8 @@ import type { EntityStore } from '../../src/store/port';
 import { createSqliteStore } from '../../src/store/sqlite';
 import { openDatabase, SCHEMA_VERSION } from '../../src/store/sqlite/schema';
 import { defaultDatabasePath } from '../../src/store/sqlite/tenant-files';
-import { entity, iri, prop, rel, type } from './fixtures';
+import { candidateSql } from '../../src/store/sqlite/temporal-candidates';
+import { entity, iri, prop, rel, type, typeAnd, typeOr } from './fixtures';
 
 const ALL: TemporalQuery = { timeproperty: 'observedAt' };
 const NULL = 'urn:ngsi-ld:null';
@@ -118,6 +119,46 @@ describe('SQLite store: temporal recording (TRoE)', () => {
     assert.deepEqual((await store.getTemporal('', 'urn:x:t1', ALL))!.attrs, {});
     assert.equal(await store.deleteTemporal('', 'urn:x:t1'), true);
     assert.equal(await store.getTemporal('', 'urn:x:t1', ALL), undefined);
+  });
+});
+
+describe('SQLite store: temporal query candidates in SQL (id, idPattern, type)', () => {
+  let store: EntityStore;
+  before(async () => {
+    store = createSqliteStore({ memory: true });
+    const add = (id: string, types: string[]) =>
+      store.appendTemporal('', { id, type: types.map(iri), attrs: { [iri('speed')]: [prop(1, { observedAt: T(1) })] } }, T(9), false);
+    await add('urn:x:car1', ['Car']);
+    await add('urn:x:car2', ['Car', 'Vehicle']);
+    await add('urn:x:bike1', ['Bike', 'Vehicle']);
+    await add('urn:x:CarX', ['Thing']);
+  });
+  after(async () => {
+    await store.close();
+  });
+  const ids = async (filter: Parameters<EntityStore['queryTemporal']>[1]): Promise<string[]> =>
+    (await store.queryTemporal('', filter, ALL, PAGE)).entities.map((e) => e.id);
+
+  it('selects by ids, idPattern, type expressions and selectors as the matcher does', async () => {
+    assert.deepEqual(await ids({ ids: ['urn:x:car2', 'urn:x:bike1', 'urn:x:none'] }), ['urn:x:car2', 'urn:x:bike1']);
+    assert.deepEqual(await ids({ ids: [] }), []);
+    assert.deepEqual(await ids({ idPattern: 'car\\d' }), ['urn:x:car1', 'urn:x:car2']);
+    assert.deepEqual(await ids({ type: typeAnd(type('Car'), type('Vehicle')) }), ['urn:x:car2']);
+    assert.deepEqual(await ids({ type: typeOr(type('Bike'), type('Car')) }), ['urn:x:car1', 'urn:x:car2', 'urn:x:bike1']);
+    // 'Car' must not match 'CarX' or a type IRI that merely starts with it.
+    assert.deepEqual(await ids({ type: type('Ca') }), []);
+    assert.deepEqual(await ids({ selectors: [{ type: type('Bike') }, { ids: ['urn:x:car1'] }] }), ['urn:x:car1', 'urn:x:bike1']);
+    assert.deepEqual(await ids({ selectors: [{ type: type('Bike') }, {}] }), ['urn:x:car1', 'urn:x:car2', 'urn:x:bike1', 'urn:x:CarX']);
+    assert.deepEqual(await ids({ ids: ['urn:x:car1', 'urn:x:bike1'], type: type('Vehicle') }), ['urn:x:bike1']);
+  });
+
+  it('reads the histories of given ids through the id index, not every row', () => {
+    const db = new Database(':memory:');
+    db.exec('CREATE TABLE temporal_entities (rowid INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, types TEXT NOT NULL, scope TEXT)');
+    const c = candidateSql({ ids: ['urn:x:1', 'urn:x:2'] });
+    const plan = db.prepare(`EXPLAIN QUERY PLAN SELECT rowid FROM temporal_entities${c.where} ORDER BY rowid`).all(...c.params) as Array<{ detail: string }>;
+    assert.ok(plan.some((p) => /USING (COVERING )?INDEX sqlite_autoindex_temporal_entities_1 \(id=\?\)/.test(p.detail)), JSON.stringify(plan));
+    db.close();
   });
 });
 

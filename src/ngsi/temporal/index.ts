@@ -2,9 +2,20 @@
 export * from './model';
 export { parseDuration, addDuration, type Duration } from './duration';
 export { parseTemporalQuery, parseTemporalView, queryForView, AGGR_METHODS, type AggrMethod, type TemporalFormat, type TemporalView, type RawTemporalQuery } from './query';
-export { aggregateValues, aggregateSeries } from './aggregate';
+export {
+  aggregateValues,
+  aggregateSeries,
+  aggregationWindow,
+  periodEnd,
+  isWholeWindow,
+  valueFromStats,
+  CompensatedSum,
+  type AggregatedValues,
+  type AggregationWindow,
+  type PeriodStats,
+} from './aggregate';
 export { renderTemporalEntity } from './render';
 export { parseTemporalEntity, parseTemporalAttrs } from './parse';
 export { deletionMarker } from './deletion';
-export { pageInstances, contentRange, DEFAULT_MAX_INSTANCES, type InstanceRange } from './paging';
+export { pageInstances, pageBound, contentRange, DEFAULT_MAX_INSTANCES, type InstanceRange, type PageBound } from './paging';
 export { parseRetention, type RetentionPolicy } from './retention';

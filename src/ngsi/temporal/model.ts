@@ -3,7 +3,9 @@
  * the history of an entity's attributes as instances in time, on the *expanded* side of the
  * @context edge like ngsi/entity.
  */
-import type { Attribute, Iri } from '../entity';
+import type { Attribute, AttributeKind, Iri } from '../entity';
+import type { Duration } from './duration';
+import type { AggrMethod } from './query';
 
 /** Which timestamp of an instance a temporal query compares (clause 4.11, `timeproperty`). */
 export type TimeProperty = 'observedAt' | 'createdAt' | 'modifiedAt';
@@ -24,6 +26,12 @@ export interface TemporalQuery {
   instanceLimit?: number;
   /** Leave deletion markers out (the simplified and aggregated representations cannot show them). */
   skipDeleted?: boolean;
+  /**
+   * The aggregated representation is wanted (clause 4.5.19): a store may answer an attribute
+   * with its aggregates (TemporalEntity.aggregated) instead of its instances, when it can
+   * compute exactly what ngsi/temporal/aggregate would from those instances.
+   */
+  aggregation?: { methods: AggrMethod[]; period: Duration | undefined };
 }
 
 /** One recorded instance of an attribute. */
@@ -52,6 +60,27 @@ export interface TemporalEntity {
    * the first instance left out (the next one in the paging direction). Absent: nothing cut.
    */
   truncated?: Record<Iri, string>;
+  /**
+   * Attributes a store aggregated itself (TemporalQuery.aggregation), instead of returning
+   * their instances in `attrs`; already cut to the page (clause 6.3.10) like `attrs` will be.
+   */
+  aggregated?: Record<Iri, AggregatedAttribute>;
+}
+
+/** One datasetId's aggregated series of an attribute, as aggregateSeries would give it. */
+export interface AggregatedSeries {
+  datasetId?: string;
+  /** The type of its latest instance. */
+  type: AttributeKind;
+  values: Record<AggrMethod, Array<[number | null, string, string]>>;
+}
+
+export interface AggregatedAttribute {
+  /** In the order of each dataset's first instance. */
+  series: AggregatedSeries[];
+  /** Epoch ms of the first and last instance aggregated (for the page's Content-Range). */
+  first: number;
+  last: number;
 }
 
 /** A parsed body of POST /temporal/entities (or .../attrs): instances to add to the history. */

@@ -35,14 +35,60 @@ export function contentRange(r: InstanceRange): string {
   return `date-time ${r.start}-${r.end}/${r.size}`;
 }
 
-function cutEntity(e: TemporalEntity, keep: (t: number) => boolean): TemporalEntity {
+/**
+ * Where a page ends: the first instance one of its attributes had to leave out (the
+ * earliest such going forwards, the latest going backwards), itself included only when
+ * nothing would be left otherwise.
+ */
+export interface PageBound {
+  /** Epoch ms. */
+  at: number;
+  inclusive: boolean;
+  /** lastN: the page runs from the newest instance backwards. */
+  backwards: boolean;
+}
+
+/** Whether an instance at `t` (epoch ms) belongs to the page. */
+export function inPage(t: number, b: PageBound): boolean {
+  if (b.backwards) return b.inclusive ? t >= b.at : t > b.at;
+  return b.inclusive ? t <= b.at : t < b.at;
+}
+
+/**
+ * The bound of the page over `entities` (undefined: nothing was cut). Attributes a store
+ * aggregated count with their first (or, backwards, last) instance; a store that
+ * aggregates must cut them with this same bound before aggregating (see TemporalEntity.aggregated).
+ */
+export function pageBound(entities: readonly TemporalEntity[], q: TemporalQuery): PageBound | undefined {
+  const backwards = q.lastN !== undefined;
+  let cut: number | undefined;
+  for (const e of entities) {
+    for (const iri in e.truncated ?? {}) {
+      const t = instantMs(e.truncated![iri]);
+      if (cut === undefined || (backwards ? t > cut : t < cut)) cut = t;
+    }
+  }
+  if (cut === undefined) return undefined;
+  const strict: PageBound = { at: cut, inclusive: false, backwards };
+  for (const e of entities) {
+    for (const iri in e.attrs) for (const i of e.attrs[iri]) if (inPage(instantMs(i.time), strict)) return strict;
+    for (const iri in e.aggregated ?? {}) {
+      const a = e.aggregated![iri];
+      if (inPage(backwards ? a.last : a.first, strict)) return strict;
+    }
+  }
+  return { at: cut, inclusive: true, backwards };
+}
+
+function cutEntity(e: TemporalEntity, b: PageBound): TemporalEntity {
   const attrs: Record<Iri, TemporalInstance[]> = {};
   for (const iri in e.attrs) {
-    const kept = e.attrs[iri].filter((i) => keep(instantMs(i.time)));
+    const kept = e.attrs[iri].filter((i) => inPage(instantMs(i.time), b));
     if (kept.length > 0) attrs[iri] = kept;
   }
   const out: TemporalEntity = { id: e.id, type: e.type, attrs };
   if (e.scope !== undefined) out.scope = e.scope;
+  if (e.aggregated !== undefined) out.aggregated = e.aggregated;
   return out;
 }
 
@@ -58,6 +104,11 @@ function bounds(page: TemporalEntity[]): { first: number; last: number } | undef
         if (t > last) last = t;
       }
     }
+    for (const iri in e.aggregated ?? {}) {
+      const a = e.aggregated![iri];
+      if (a.first < first) first = a.first;
+      if (a.last > last) last = a.last;
+    }
   }
   return first === Infinity ? undefined : { first, last };
 }
@@ -67,24 +118,13 @@ function bounds(page: TemporalEntity[]): { first: number; last: number } | undef
  * every attribute cut to the common complete range, and that range.
  */
 export function pageInstances(entities: TemporalEntity[], q: TemporalQuery): { entities: TemporalEntity[]; range?: InstanceRange } {
-  const backwards = q.lastN !== undefined;
-  let cut: number | undefined;
-  for (const e of entities) {
-    for (const iri in e.truncated ?? {}) {
-      const t = instantMs(e.truncated![iri]);
-      if (cut === undefined || (backwards ? t > cut : t < cut)) cut = t;
-    }
-  }
-  if (cut === undefined) return { entities };
-  const c = cut;
-  let page = entities.map((e) => cutEntity(e, backwards ? (t) => t > c : (t) => t < c));
-  let span = bounds(page);
-  if (span === undefined) {
-    page = entities.map((e) => cutEntity(e, backwards ? (t) => t >= c : (t) => t <= c));
-    span = bounds(page);
-  }
-  const first = span?.first ?? c;
-  const last = span?.last ?? c;
+  const bound = pageBound(entities, q);
+  if (bound === undefined) return { entities };
+  const backwards = bound.backwards;
+  const page = entities.map((e) => cutEntity(e, bound));
+  const span = bounds(page);
+  const first = span?.first ?? bound.at;
+  const last = span?.last ?? bound.at;
   const iso = (ms: number): string => new Date(ms).toISOString();
   let start: string;
   let end: string;

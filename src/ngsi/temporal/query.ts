@@ -104,11 +104,21 @@ export function parseTemporalView(p: { options?: string; format?: string; aggrMe
     if (!(AGGR_METHODS as readonly string[]).includes(m)) throw badRequest(`Unknown aggregation method '${m}' (${AGGR_METHODS.join(', ')})`);
     if (!methods.includes(m as AggrMethod)) methods.push(m as AggrMethod);
   }
-  view.aggregation = { methods, period: p.aggrPeriodDuration === undefined ? undefined : parseDuration(p.aggrPeriodDuration) };
+  const period = p.aggrPeriodDuration === undefined ? undefined : parseDuration(p.aggrPeriodDuration);
+  // Below a millisecond, adding the period to an epoch instant may not move it: the periods
+  // would never advance. (Zero is valid: the whole range is one period.)
+  if (period !== undefined && period.years === 0 && period.months === 0 && period.ms > 0 && period.ms < 1) {
+    throw badRequest(`aggrPeriodDuration '${p.aggrPeriodDuration}' is shorter than a millisecond`);
+  }
+  view.aggregation = { methods, period };
   return view;
 }
 
-/** The query as a view needs it: the simplified and aggregated views read no deletion markers. */
+/**
+ * The query as a view needs it: the simplified and aggregated views read no deletion
+ * markers, and the aggregated one lets the store aggregate in place (TemporalQuery.aggregation).
+ */
 export function queryForView(q: TemporalQuery, view: TemporalView): TemporalQuery {
-  return view.format === 'normalized' ? q : { ...q, skipDeleted: true };
+  if (view.format === 'normalized') return q;
+  return view.aggregation === undefined ? { ...q, skipDeleted: true } : { ...q, skipDeleted: true, aggregation: view.aggregation };
 }

@@ -7,8 +7,9 @@ import type { Attribute, AttributeKind } from '../entity';
 import type { CompiledContext } from '../jsonld/context';
 import { compactTypes, languagePrefs } from '../render';
 import { renderInstances } from '../render/attribute';
-import { aggregateSeries } from './aggregate';
-import type { TemporalEntity, TemporalInstance, TemporalQuery } from './model';
+import { instantMs } from '../query/temporal';
+import { aggregateSeries, aggregationWindow } from './aggregate';
+import type { AggregatedAttribute, TemporalEntity, TemporalInstance, TemporalQuery } from './model';
 import type { TemporalView } from './query';
 
 /** Clause 4.5.9 (v1.8): the member holding the value pairs, per attribute type. */
@@ -46,7 +47,18 @@ export function renderTemporalEntity(te: TemporalEntity, ctx: CompiledContext, v
     out[ctx.compactIri(iri)] =
       view.format === 'normalized' ? normalized(instances, ctx, view.sysAttrs) : byDataset(instances, (group) => series(group, ctx, view, q));
   }
+  for (const iri in te.aggregated ?? {}) out[ctx.compactIri(iri)] = aggregated(te.aggregated![iri]);
   return out;
+}
+
+/** Aggregates a store computed: shaped as series() and byDataset() shape them. */
+function aggregated(a: AggregatedAttribute): unknown {
+  const rendered = a.series.map((s) => {
+    const o: Record<string, unknown> = { type: s.type, ...s.values };
+    if (s.datasetId !== undefined) o.datasetId = s.datasetId;
+    return o;
+  });
+  return rendered.length === 1 ? rendered[0] : rendered;
 }
 
 /** Each instance with its instanceId; a deletion marker also with its deletedAt (clause 4.5.7, v1.8). */
@@ -84,10 +96,14 @@ function series(group: TemporalInstance[], ctx: CompiledContext, view: TemporalV
     return out;
   }
   const agg = view.aggregation!;
-  const points = group.map((i) => ({ t: Date.parse(i.time), value: valueOf(i.attr, ctx) }));
-  const times = points.map((p) => p.t);
-  const start = q.timerel === 'after' || q.timerel === 'between' ? Date.parse(q.timeAt!) : Math.min(...times);
-  const end = q.timerel === 'between' ? Date.parse(q.endTimeAt!) : q.timerel === 'before' ? Date.parse(q.timeAt!) : Math.max(...times);
-  Object.assign(out, aggregateSeries(points, agg.methods, { start, end }, agg.period));
+  // instantMs, as the stores and paging read instants (a time without zone is UTC).
+  const points = group.map((i) => ({ t: instantMs(i.time), value: valueOf(i.attr, ctx) }));
+  let first = Infinity;
+  let last = -Infinity;
+  for (const p of points) {
+    if (p.t < first) first = p.t;
+    if (p.t > last) last = p.t;
+  }
+  Object.assign(out, aggregateSeries(points, agg.methods, aggregationWindow(q, first, last), agg.period));
   return out;
 }

@@ -4,33 +4,32 @@
  * inside the write transaction, so an entity write and its history commit or roll back
  * together), the direct history writes of the temporal API, and temporal queries.
  *
- * Temporal queries select candidate entities in memory with the query matcher (types,
- * scopes and ids from temporal_entities; q and geoQ against the current entity, or the
- * latest recorded instances when it no longer exists); the instances themselves come from
+ * Temporal queries narrow the candidate histories in SQL by id, idPattern and type
+ * (temporal-candidates.ts), then decide with the query matcher (types, scopes and ids from
+ * temporal_entities; q and geoQ against the current entity, or the latest recorded
+ * instances when it no longer exists); the instances themselves come from
  * SQL by (entity, name_id, ts), one attribute at a time so that the per-attribute maximum
  * (clause 6.3.10 paging) and lastN are LIMITs on the index, not slices of everything.
+ * For the aggregated representation, numeric attributes are aggregated in SQL instead
+ * (temporal-aggregate.ts) and only the others are loaded.
  *
  * Removed attribute instances and deleted entities leave deletion markers (deleted_at set,
  * ngsi/temporal/deletion). Retention prunes instances by age in short chunks (pruneChunk).
  */
-import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { Attribute, Entity, Iri } from '../../ngsi/entity';
 import type { EntityFilter } from '../../ngsi/query/ast';
 import { compileFilter } from '../../ngsi/query/matcher';
-import { instantMs } from '../../ngsi/query/temporal';
 import { deletionMarker } from '../../ngsi/temporal/deletion';
-import {
-  INSTANCE_ID_PREFIX,
-  type TemporalEntity,
-  type TemporalEntityInput,
-  type TemporalInstance,
-  type TemporalQuery,
-} from '../../ngsi/temporal/model';
+import { inPage, pageBound } from '../../ngsi/temporal/paging';
+import type { TemporalEntity, TemporalEntityInput, TemporalInstance, TemporalQuery } from '../../ngsi/temporal/model';
 import type { Page } from '../port';
 import type { EntityTable } from './entity-table';
 import { StatementCache } from './statement-cache';
+import { TemporalAggregator, type Cut } from './temporal-aggregate';
+import { candidateSql } from './temporal-candidates';
 import { TemporalPruner, type PruneCursor } from './temporal-prune';
+import { epochOf, InstanceIds, numOf, sameJson, sameList } from './temporal-values';
 import { UNKNOWN_TERM, type TermTable } from './term-table';
 
 interface InstanceRow {
@@ -70,64 +69,6 @@ const SKIP_DELETED = ' AND t.deleted_at IS NULL';
 
 export { PRUNE_START, type PruneCursor } from './temporal-prune';
 
-/** Epoch ms of the instance: observedAt, else modifiedAt. Date.parse directly for the usual 'Z' form (hot path). */
-function epochOf(a: Attribute, modifiedAt: string): number {
-  const at = a.observedAt;
-  if (at !== undefined) {
-    const ms = at.endsWith('Z') ? Date.parse(at) : instantMs(at);
-    if (!Number.isNaN(ms)) return ms;
-  }
-  return Date.parse(modifiedAt);
-}
-
-/**
- * Instance ids: a random part drawn once per open database, then a counter. Unique per
- * database (another process has its own random part) at the cost of a string concatenation;
- * a fresh UUID per instance cost ~1.5 us of the ~15 us budget per recorded instance.
- */
-class InstanceIds {
-  private readonly prefix = `${INSTANCE_ID_PREFIX}${randomUUID()}-`;
-  private next = 0;
-
-  take(): string {
-    return this.prefix + (this.next++).toString(36);
-  }
-}
-
-function sameList(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
-  if (a === b) return true;
-  if (a === undefined || b === undefined || a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/**
- * Whether two JSON values are equal (as their serialisations would be, up to member
- * order), walking them without serialising: this runs for every instance of every
- * written entity, and stringifying both sides cost a third of batch update throughput.
- */
-function sameJson(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
-    return true;
-  }
-  if (Array.isArray(b)) return false;
-  const x = a as Record<string, unknown>;
-  const y = b as Record<string, unknown>;
-  let n = 0;
-  for (const k in x) {
-    const v = x[k];
-    if (v === undefined) continue;
-    n++;
-    if (!sameJson(v, y[k])) return false;
-  }
-  for (const k in y) if (y[k] !== undefined) n--;
-  return n === 0;
-}
-
 /** Bound of the id -> history key cache (about 100 bytes an entry). */
 const KEY_CACHE_MAX = 100_000;
 
@@ -136,7 +77,6 @@ export class TemporalTable {
   private readonly upsertEntity: Database.Statement<[string, string, string | null], { rowid: number }>;
   private readonly selectKey: Database.Statement<[string], { rowid: number }>;
   private readonly selectEntity: Database.Statement<[string], EntityRow>;
-  private readonly selectEntities: Database.Statement<[], EntityRow>;
   private readonly deleteInstances: Database.Statement<[number]>;
   private readonly deleteEntityRow: Database.Statement<[string]>;
   private readonly selectLatest: Database.Statement<[number], { iri: string; doc: string; deleted_at: string | null }>;
@@ -145,6 +85,7 @@ export class TemporalTable {
   private readonly updateInstance: Database.Statement<unknown[]>;
   private readonly deleteInstance: Database.Statement<[number, number, string]>;
   private readonly statements: StatementCache;
+  private readonly aggregator: TemporalAggregator;
   private readonly ids = new InstanceIds();
   private readonly pruner: TemporalPruner;
   /** Entity id -> temporal_entities.rowid; saves an index lookup per recorded write. Cleared on rollback. */
@@ -156,15 +97,14 @@ export class TemporalTable {
     private readonly entities: EntityTable,
   ) {
     this.insertInstance = db.prepare(
-      `INSERT INTO temporal (entity, name_id, dataset_id, instance_id, ts, observed_at, modified_at, created_at, doc, deleted_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO temporal (entity, name_id, dataset_id, instance_id, ts, observed_at, modified_at, created_at, doc, deleted_at, num)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.upsertEntity = db.prepare(
       'INSERT INTO temporal_entities (id, types, scope) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET types = excluded.types, scope = excluded.scope RETURNING rowid',
     );
     this.selectKey = db.prepare('SELECT rowid FROM temporal_entities WHERE id = ?');
     this.selectEntity = db.prepare('SELECT rowid, id, types, scope FROM temporal_entities WHERE id = ?');
-    this.selectEntities = db.prepare('SELECT rowid, id, types, scope FROM temporal_entities ORDER BY rowid');
     this.deleteInstances = db.prepare('DELETE FROM temporal WHERE entity = ?');
     this.deleteEntityRow = db.prepare('DELETE FROM temporal_entities WHERE id = ?');
     this.selectLatest = db.prepare(
@@ -182,9 +122,10 @@ export class TemporalTable {
     );
     this.selectInstance = db.prepare('SELECT seq, doc, created_at FROM temporal WHERE entity = ? AND name_id = ? AND instance_id = ?');
     // A patched deletion marker becomes an ordinary instance.
-    this.updateInstance = db.prepare('UPDATE temporal SET doc = ?, ts = ?, observed_at = ?, modified_at = ?, deleted_at = NULL WHERE seq = ?');
+    this.updateInstance = db.prepare('UPDATE temporal SET doc = ?, ts = ?, observed_at = ?, modified_at = ?, num = ?, deleted_at = NULL WHERE seq = ?');
     this.deleteInstance = db.prepare('DELETE FROM temporal WHERE entity = ? AND name_id = ? AND instance_id = ?');
-    this.statements = new StatementCache(db, 50);
+    this.statements = new StatementCache(db, 100);
+    this.aggregator = new TemporalAggregator(this.statements);
     // The cached key of a history the pruner removes must go with it, or the next write
     // would record under a key that no longer exists.
     this.pruner = new TemporalPruner(db, (id) => this.keys.delete(id));
@@ -263,7 +204,7 @@ export class TemporalTable {
   private insertMarker(key: number, nameId: number, removed: Attribute, at: string): void {
     const m = deletionMarker(removed, at);
     this.insertInstance.run(
-      key, nameId, m.datasetId ?? null, this.ids.take(), Date.parse(at), null, at, m.createdAt!, JSON.stringify(m), at,
+      key, nameId, m.datasetId ?? null, this.ids.take(), Date.parse(at), null, at, m.createdAt!, JSON.stringify(m), at, null,
     );
   }
 
@@ -294,7 +235,7 @@ export class TemporalTable {
     const modifiedAt = inst.modifiedAt ?? fallbackTime;
     this.insertInstance.run(
       entity, nameId, inst.datasetId ?? null, this.ids.take(), epochOf(inst, modifiedAt),
-      inst.observedAt ?? null, modifiedAt, inst.createdAt ?? modifiedAt, doc, null,
+      inst.observedAt ?? null, modifiedAt, inst.createdAt ?? modifiedAt, doc, null, numOf(inst),
     );
   }
 
@@ -354,7 +295,7 @@ export class TemporalTable {
     if (stored.datasetId !== undefined) next.datasetId = stored.datasetId;
     else delete next.datasetId;
     if (next.observedAt === undefined && stored.observedAt !== undefined) next.observedAt = stored.observedAt;
-    this.updateInstance.run(JSON.stringify(next), epochOf(next, now), next.observedAt ?? null, now, row.seq);
+    this.updateInstance.run(JSON.stringify(next), epochOf(next, now), next.observedAt ?? null, now, numOf(next), row.seq);
     return true;
   }
 
@@ -367,7 +308,9 @@ export class TemporalTable {
 
   get(id: string, q: TemporalQuery, attrs?: Iri[]): TemporalEntity | undefined {
     const row = this.selectEntity.get(id);
-    return row === undefined ? undefined : this.load(row, q, attrs);
+    if (row === undefined) return undefined;
+    const cuts = new Map<TemporalEntity, Map<Iri, Cut>>();
+    return this.settle([row], [this.load(row, q, attrs, cuts)], q, cuts)[0];
   }
 
   query(filter: EntityFilter, q: TemporalQuery, page: Page): { entities: TemporalEntity[]; count?: number } {
@@ -376,13 +319,18 @@ export class TemporalTable {
     const rich = qNode !== undefined || geoQ !== undefined ? compileFilter({ q: qNode, geoQ }) : undefined;
     const nameIds = attrs?.map((a) => this.terms.lookup(a));
     const matched: EntityRow[] = [];
-    for (const row of this.selectEntities.all()) {
+    // After compileFilter: a bad idPattern is refused there, before SQL runs it.
+    const candidates = candidateSql(selecting);
+    const select = this.statements.get(`SELECT rowid, id, types, scope FROM temporal_entities${candidates.where} ORDER BY rowid`);
+    for (const row of select.all(...candidates.params) as EntityRow[]) {
       if (!cheap(this.shell(row))) continue;
       if (rich !== undefined && !rich(this.entities.get(row.id) ?? this.latest(row))) continue;
       if ((q.timerel !== undefined || nameIds !== undefined) && !this.hasInstances(row.rowid, q, nameIds)) continue;
       matched.push(row);
     }
-    const entities = matched.slice(page.offset, page.offset + page.limit).map((row) => this.load(row, q, attrs));
+    const rows = matched.slice(page.offset, page.offset + page.limit);
+    const cuts = new Map<TemporalEntity, Map<Iri, Cut>>();
+    const entities = this.settle(rows, rows.map((row) => this.load(row, q, attrs, cuts)), q, cuts);
     return page.count ? { entities, count: matched.length } : { entities };
   }
 
@@ -416,7 +364,32 @@ export class TemporalTable {
     return this.statements.get(sql).get(key, ...(nameIds ?? []), ...time.params) !== undefined;
   }
 
-  private load(row: EntityRow, q: TemporalQuery, attrs: Iri[] | undefined): TemporalEntity {
+  /**
+   * Aggregates computed in SQL cover the same instances as the page will (clause 6.3.10):
+   * when some attribute was cut, every aggregated one that reaches past the page's bound is
+   * aggregated again up to it (pageInstances then cuts the loaded instances to that bound).
+   */
+  private settle(rows: EntityRow[], entities: TemporalEntity[], q: TemporalQuery, cuts: Map<TemporalEntity, Map<Iri, Cut>>): TemporalEntity[] {
+    if (!entities.some((e) => e.aggregated !== undefined)) return entities;
+    const bound = pageBound(entities, q);
+    if (bound === undefined) return entities;
+    entities.forEach((te, i) => {
+      for (const iri in te.aggregated ?? {}) {
+        const a = te.aggregated![iri];
+        const own = cuts.get(te)?.get(iri);
+        if (own === undefined && inPage(a.last, bound)) continue;
+        const again = this.aggregator.aggregate(rows[i].rowid, this.terms.lookup(iri), q, bound, own);
+        // The first pass checked every row up to where this attribute was cut, so SQL still applies.
+        if (again.kind === 'fallback') throw new Error(`temporal aggregation of ${iri} of ${te.id}: history changed while it was read`);
+        if (again.kind === 'done') te.aggregated![iri] = again.attr;
+        else delete te.aggregated![iri];
+      }
+    });
+    return entities;
+  }
+
+  /** `cuts`: where aggregated attributes were cut (settle needs them). */
+  private load(row: EntityRow, q: TemporalQuery, attrs: Iri[] | undefined, cuts: Map<TemporalEntity, Map<Iri, Cut>>): TemporalEntity {
     const { type, scope } = this.shell(row);
     const out: TemporalEntity = { id: row.id, type, attrs: {} };
     if (scope !== undefined) out.scope = scope;
@@ -442,7 +415,21 @@ export class TemporalTable {
        ORDER BY ${orderColumn(q)} ${dir}, t.seq ${dir} LIMIT ?`;
     const stmt = this.statements.get(sql);
     const limit = take === undefined ? -1 : cuttable ? take + 1 : take;
+    const inSql = TemporalAggregator.applies(q);
     for (const name of names) {
+      if (inSql) {
+        const a = this.aggregator.aggregate(row.rowid, name.id, q);
+        if (a.kind === 'empty') continue;
+        if (a.kind === 'done') {
+          (out.aggregated ??= {})[name.iri] = a.attr;
+          if (a.cut !== undefined) {
+            (out.truncated ??= {})[name.iri] = new Date(a.cut.ts).toISOString();
+            if (!cuts.has(out)) cuts.set(out, new Map());
+            cuts.get(out)!.set(name.iri, a.cut);
+          }
+          continue;
+        }
+      }
       const rows = stmt.all(row.rowid, name.id, ...time.params, limit) as InstanceRow[];
       if (rows.length === 0) continue;
       if (cuttable && rows.length > take!) {
