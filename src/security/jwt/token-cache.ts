@@ -7,7 +7,8 @@
  * Successes and failures live in separate maps with separate bounds, so a flood of bad
  * tokens can evict other bad tokens but never the good tokens of legitimate clients.
  */
-import { LruMap } from './lru';
+// The one bounded LRU of the code base (bounded: keys come from the network).
+import { Lru } from '../../ngsi/jsonld/lru';
 
 interface Entry<T> {
   value: T;
@@ -25,16 +26,16 @@ export interface TokenCacheOptions {
 }
 
 export class TokenCache<T, E> {
-  private readonly ok: LruMap<string, Entry<T>> | undefined;
-  private readonly failed: LruMap<string, Entry<E>> | undefined;
+  private readonly ok: Lru<string, Entry<T>> | undefined;
+  private readonly failed: Lru<string, Entry<E>> | undefined;
   private readonly ttlMs: number;
   private readonly negativeTtlMs: number;
 
   constructor(opts: TokenCacheOptions) {
     this.ttlMs = opts.ttlMs;
     this.negativeTtlMs = opts.negativeTtlMs;
-    this.ok = opts.ttlMs > 0 && opts.maxEntries > 0 ? new LruMap(opts.maxEntries) : undefined;
-    this.failed = opts.negativeTtlMs > 0 && opts.negativeMaxEntries > 0 ? new LruMap(opts.negativeMaxEntries) : undefined;
+    this.ok = opts.ttlMs > 0 && opts.maxEntries > 0 ? new Lru(opts.maxEntries) : undefined;
+    this.failed = opts.negativeTtlMs > 0 && opts.negativeMaxEntries > 0 ? new Lru(opts.negativeMaxEntries) : undefined;
   }
 
   get enabled(): boolean {

@@ -1,18 +1,7 @@
 import { strict as assert } from 'node:assert';
-import { LruMap } from '../../../src/security/jwt/lru';
 import { TokenCache } from '../../../src/security/jwt/token-cache';
 
 describe('security/jwt: token cache (pure)', () => {
-  it('LruMap evicts the least recently used key beyond its bound', () => {
-    const lru = new LruMap<string, number>(2);
-    lru.set('a', 1);
-    lru.set('b', 2);
-    assert.equal(lru.get('a'), 1);
-    lru.set('c', 3);
-    assert.deepEqual([lru.get('a'), lru.get('b'), lru.get('c'), lru.size], [1, undefined, 3, 2]);
-    assert.throws(() => new LruMap(0), /positive integer/);
-  });
-
   const cache = () => new TokenCache<string, string>({ ttlMs: 1_000, maxEntries: 10, negativeTtlMs: 100, negativeMaxEntries: 10 });
 
   it('keeps a success until the earlier of the token limit and the ttl', () => {
