@@ -6,15 +6,20 @@
  *
  * Reads return at most limits.temporalMaxInstances instances per attribute; when one was
  * cut, every attribute is cut to the common complete time range, which the answer carries
- * for the Content-Range of a 206 (clause 6.3.10, ngsi/temporal/paging).
+ * for the Content-Range of a 206 (clause 6.3.10, ngsi/temporal/paging). The aggregated
+ * representation is aggregated over the whole requested range instead, and the maximum
+ * applies to its periods (pagePeriods); instances the store left unaggregated are
+ * aggregated here, before paging.
  */
 import type { Attribute, Iri } from '../ngsi/entity';
 import { NgsiError } from '../ngsi/errors';
 import type { EntityFilter } from '../ngsi/query/ast';
 import { parseAttribute } from '../ngsi/parse';
 import {
+  aggregateEntity,
   DEFAULT_MAX_INSTANCES,
   pageInstances,
+  pagePeriods,
   parseTemporalAttrs,
   parseTemporalEntity,
   type InstanceRange,
@@ -22,6 +27,7 @@ import {
   type TemporalQuery,
 } from '../ngsi/temporal';
 import type { Page } from '../store/port';
+import type { CompiledContext } from '../ngsi/jsonld/context';
 import { assertEntityId, assertTenantExists, entityNotFound, type BrokerDeps } from './deps';
 import { assertSelective } from './query';
 import type { RequestScope } from './scope';
@@ -44,7 +50,7 @@ export class TemporalService {
     await assertTenantExists(this.deps, scope);
     const q = this.limited(temporal);
     const found = await this.deps.store.queryTemporal(scope.tenant, filter, q, { limit: page.limit, offset: page.offset, count: page.count });
-    const { entities, range } = pageInstances(found.entities, q);
+    const { entities, range } = this.page(found.entities, q, scope.context);
     const out: { entities: TemporalEntity[]; count?: number; range?: InstanceRange } = { entities };
     if (found.count !== undefined) out.count = found.count;
     if (range !== undefined) out.range = range;
@@ -57,8 +63,14 @@ export class TemporalService {
     const q = this.limited(temporal);
     const te = await this.deps.store.getTemporal(scope.tenant, id, q, attrs);
     if (te === undefined) throw await entityNotFound(this.deps, scope, id);
-    const { entities, range } = pageInstances([te], q);
+    const { entities, range } = this.page([te], q, scope.context);
     return range === undefined ? { entity: entities[0] } : { entity: entities[0], range };
+  }
+
+  /** Clause 6.3.10: instances cut to the common range, or (aggregatedValues) periods. */
+  private page(found: TemporalEntity[], q: TemporalQuery, ctx: CompiledContext): { entities: TemporalEntity[]; range?: InstanceRange } {
+    if (q.aggregation === undefined) return pageInstances(found, q);
+    return pagePeriods(found.map((e) => aggregateEntity(e, ctx, q.aggregation!, q)), q);
   }
 
   /** The server's per-attribute maximum (clause 6.3.10) applies to every read. */

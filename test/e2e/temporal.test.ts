@@ -335,4 +335,67 @@ describe('e2e: Content-Range paging of temporal instances (clause 6.3.10)', () =
     assert.equal(post.status, 206);
     assert.equal(post.headers['content-range'], `date-time ${ISO(7)}-${ISO(5)}/4`);
   });
+  describe('aggregatedValues: the maximum applies to periods, over the whole range', () => {
+    const CAR = 'urn:ngsi-ld:Car:9';
+    // 10 instances over 5 hours, at hh:10 and hh:40 (values 1 .. 10): speed in numbers
+    // (aggregated in SQL), mode in strings (aggregated in memory).
+    const at = (i: number): string => T(Math.floor(i / 2), i % 2 === 0 ? 10 : 40);
+    beforeEach(async () => {
+      const doc = {
+        id: CAR, type: 'Vehicle',
+        speed: Array.from({ length: 10 }, (_, i) => ({ type: 'Property', value: i + 1, observedAt: at(i) })),
+        mode: Array.from({ length: 10 }, (_, i) => ({ type: 'Property', value: `m${i + 1}`, observedAt: at(i) })),
+      };
+      await http.post(`${BASE}/temporal/entities`).set('Content-Type', 'application/json').send(JSON.stringify(doc)).expect(201);
+    });
+    const aggr = (period: string, from: string, to: string) =>
+      http.get(`${BASE}/temporal/entities/${CAR}?options=aggregatedValues&aggrMethods=totalCount,sum&aggrPeriodDuration=${period}`
+        + `&timerel=between&timeAt=${from}&endTimeAt=${to}`);
+
+    it('aggregates all 10 instances, not the first 3: 200 while the periods stay within the maximum', async () => {
+      const res = await aggr('PT2H', ISO(0), ISO(6));
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.equal(res.headers['content-range'], undefined);
+      assert.deepEqual(res.body.speed.totalCount, [[4, ISO(0), ISO(2)], [4, ISO(2), ISO(4)], [2, ISO(4), ISO(6)]]);
+      assert.deepEqual(res.body.speed.sum.map((p: unknown[]) => p[0]), [10, 26, 19]);
+      assert.deepEqual(res.body.mode.totalCount, res.body.speed.totalCount);
+      const whole = await http.get(`${BASE}/temporal/entities/${CAR}?options=aggregatedValues&aggrMethods=totalCount,avg`);
+      assert.equal(whole.status, 200);
+      assert.deepEqual(whole.body.speed.totalCount, [[10, ISO(0, 10), ISO(4, 40)]]);
+      assert.deepEqual(whole.body.speed.avg.map((p: unknown[]) => p[0]), [5.5]);
+    });
+
+    it('by hour: 5 whole periods over all 10 instances, the first 3 of them returned with 206', async () => {
+      const res = await aggr('PT1H', ISO(0), ISO(5));
+      assert.equal(res.status, 206, JSON.stringify(res.body));
+      assert.equal(res.headers['content-range'], `date-time ${ISO(0)}-${ISO(3)}/*`);
+      assert.deepEqual(res.body.speed.totalCount, [0, 1, 2].map((h) => [2, ISO(h), ISO(h + 1)]));
+      assert.deepEqual(res.body.speed.sum.map((p: unknown[]) => p[0]), [3, 7, 11]);
+      assert.deepEqual(res.body.mode.totalCount, res.body.speed.totalCount);
+      const rest = await aggr('PT1H', ISO(3), ISO(5));
+      assert.equal(rest.status, 200);
+      assert.deepEqual(rest.body.speed.sum, [[15, ISO(3), ISO(4)], [19, ISO(4), ISO(5)]]);
+    });
+
+    it('by 30 minutes: more periods than the maximum gives the first 3 and 206, then the client goes on', async () => {
+      const first = await aggr('PT30M', ISO(0), ISO(5));
+      assert.equal(first.status, 206, JSON.stringify(first.body));
+      assert.equal(first.headers['content-range'], `date-time ${ISO(0)}-${ISO(1, 30)}/*`);
+      assert.deepEqual(first.body.speed.sum, [[1, ISO(0), ISO(0, 30)], [2, ISO(0, 30), ISO(1)], [3, ISO(1), ISO(1, 30)]]);
+      assert.deepEqual(first.body.mode.totalCount.map((p: unknown[]) => p.slice(1)), first.body.speed.sum.map((p: unknown[]) => p.slice(1)));
+
+      const next = await aggr('PT30M', ISO(1, 30), ISO(5));
+      assert.equal(next.status, 206);
+      assert.equal(next.headers['content-range'], `date-time ${ISO(1, 30)}-${ISO(3)}/*`);
+      assert.deepEqual(next.body.speed.sum.map((p: unknown[]) => p[0]), [4, 5, 6]);
+    });
+
+    it('the normalized representation of the same data is still cut at 3 instances', async () => {
+      const res = await http.get(`${BASE}/temporal/entities/${CAR}`);
+      assert.equal(res.status, 206);
+      assert.equal(res.headers['content-range'], `date-time ${ISO(0, 10)}-${ISO(1, 10)}/*`);
+      assert.deepEqual(res.body.speed.map((i: { value: number }) => i.value), [1, 2, 3]);
+      assert.deepEqual(res.body.mode.map((i: { value: string }) => i.value), ['m1', 'm2', 'm3']);
+    });
+  });
 });

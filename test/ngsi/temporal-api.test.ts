@@ -10,6 +10,7 @@ import {
   deletionMarker,
   pageBound,
   pageInstances,
+  pagePeriods,
   parseDuration,
   parseRetention,
   parseTemporalQuery,
@@ -296,16 +297,10 @@ describe('ngsi/temporal: paging of instances (clause 6.3.10)', () => {
     assert.equal(before.range!.start, '2024-01-01T06:00:00.000Z');
   });
 
-  it('counts attributes a store aggregated (first and last instant) in the bound and the range', () => {
-    const agg = (first: number, last: number) => ({ series: [], first: Date.parse(H(first)), last: Date.parse(H(last)) });
-    // speed cut at 04:00; fuel aggregated by the store over 02:00-03:00: the range ends at 03:00.
-    const te: TemporalEntity = { id: 'urn:x:1', type: [], attrs: { [S]: [inst(1)] }, truncated: { [S]: H(4), [F]: H(5) }, aggregated: { [F]: agg(2, 3) } };
-    const { entities, range } = pageInstances([te], { timeproperty: 'observedAt' });
-    assert.deepEqual(entities[0].aggregated, te.aggregated);
-    assert.equal(range!.end, new Date(H(3)).toISOString());
+  it('puts the cut instant itself in the page only when nothing would be left otherwise', () => {
+    const te: TemporalEntity = { id: 'urn:x:1', type: [], attrs: { [S]: [inst(1)] }, truncated: { [S]: H(4), [F]: H(5) } };
     assert.deepEqual(pageBound([te], { timeproperty: 'observedAt' }), { at: Date.parse(H(4)), inclusive: false, backwards: false });
-    // Nothing before the cut, aggregated or not: the instant itself is in the page.
-    const stuck: TemporalEntity = { id: 'urn:x:1', type: [], attrs: { [S]: [inst(3)] }, truncated: { [S]: H(3) }, aggregated: { [F]: agg(3, 3) } };
+    const stuck: TemporalEntity = { id: 'urn:x:1', type: [], attrs: { [S]: [inst(3)] }, truncated: { [S]: H(3) } };
     assert.equal(pageBound([stuck], { timeproperty: 'observedAt' })!.inclusive, true);
   });
 
@@ -364,5 +359,45 @@ describe('ngsi/temporal: deletion markers', () => {
     const view = parseTemporalView({ options: 'aggregatedValues', aggrMethods: 'avg', aggrPeriodDuration: 'PT1H' });
     assert.deepEqual(queryForView({ timeproperty: 'observedAt' }, view).aggregation, view.aggregation);
     assert.equal(queryForView({ timeproperty: 'observedAt' }, { format: 'temporalValues', sysAttrs: false }).aggregation, undefined);
+  });
+});
+
+describe('ngsi/temporal: paging of aggregated periods (clause 6.3.10, aggregatedValues)', () => {
+  const S = D + 'speed';
+  const F = D + 'fuel';
+  const H = (h: number): string => new Date(Date.UTC(2024, 0, 1, h)).toISOString();
+  /** A series with one avg period per given hour (value = hour). */
+  const series = (hours: number[], datasetId?: string) => {
+    const s = { type: 'Property' as const, values: { avg: hours.map((h): [number, string, string] => [h, H(h), H(h + 1)]) } as never };
+    return datasetId === undefined ? s : { ...s, datasetId };
+  };
+  const entity = (speed: number[], fuel: number[]): TemporalEntity => ({
+    id: 'urn:x:1', type: [], attrs: {},
+    aggregated: { [S]: { series: [series(speed)], first: 0, last: 0 }, [F]: { series: [series(fuel), series([7], 'urn:ds:2')], first: 0, last: 0 } },
+  });
+  const avg = (te: TemporalEntity, iri: string, i = 0): number[] =>
+    (te.aggregated![iri]?.series[i]?.values as unknown as Record<string, Array<[number]>> | undefined)?.avg.map((p) => p[0]) ?? [];
+  const agg = { methods: ['avg' as const], period: parseDuration('PT1H') };
+
+  it('leaves series within the maximum alone (200)', () => {
+    const te = entity([1, 2, 3], [2, 5]);
+    assert.deepEqual(pagePeriods([te], { timeproperty: 'observedAt', aggregation: agg, instanceLimit: 3 }), { entities: [te] });
+  });
+
+  it('forwards: the first N periods of the longest series, every series cut to the same end', () => {
+    const { entities, range } = pagePeriods([entity([1, 2, 3, 4, 5], [2, 5])], { timeproperty: 'observedAt', aggregation: agg, instanceLimit: 3 });
+    assert.deepEqual(avg(entities[0], S), [1, 2, 3]);
+    assert.deepEqual(avg(entities[0], F), [2]);
+    // The datasetId series past the page is left out altogether.
+    assert.equal(entities[0].aggregated![F].series.length, 1);
+    assert.deepEqual(range, { start: H(1), end: H(4), size: '*' });
+  });
+
+  it('backwards (lastN): the last N periods, range-start the most recent', () => {
+    const { entities, range } = pagePeriods([entity([1, 2, 3, 4, 5], [2, 5])], { timeproperty: 'observedAt', lastN: 20, aggregation: agg, instanceLimit: 2 });
+    assert.deepEqual(avg(entities[0], S), [4, 5]);
+    assert.deepEqual(avg(entities[0], F), [5]);
+    assert.deepEqual(avg(entities[0], F, 1), [7]);
+    assert.deepEqual(range, { start: H(8), end: H(4), size: '*' });
   });
 });

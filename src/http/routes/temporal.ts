@@ -1,7 +1,8 @@
 /**
  * The temporal API (GS CIM 009 v1.8.1 clause 6.18 - 6.22, 6.24 query): parse -> one
  * broker call -> render. A read whose instances were cut at the server's per-attribute
- * maximum answers 206 Partial Content with a Content-Range (clause 6.3.10).
+ * maximum answers 206 Partial Content with a Content-Range (clause 6.3.10); for
+ * aggregatedValues, one whose aggregated periods were (ngsi/temporal/paging pagePeriods).
  */
 import { Router } from 'express';
 import type { EntityFilter } from '../../ngsi/query/ast';
@@ -51,7 +52,7 @@ function viewOf(query: Query): TemporalView {
   });
 }
 
-/** Clause 6.3.10: 206 with the time range every attribute covers when instances were cut. */
+/** Clause 6.3.10: 206 with the time range every attribute covers when instances (or periods) were cut. */
 function statusFor(res: Response, range: InstanceRange | undefined): number {
   if (range === undefined) return 200;
   res.setHeader('Content-Range', contentRange(range));

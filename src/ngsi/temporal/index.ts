@@ -14,8 +14,8 @@ export {
   type AggregationWindow,
   type PeriodStats,
 } from './aggregate';
-export { renderTemporalEntity } from './render';
+export { renderTemporalEntity, aggregateEntity } from './render';
 export { parseTemporalEntity, parseTemporalAttrs } from './parse';
 export { deletionMarker } from './deletion';
-export { pageInstances, pageBound, contentRange, DEFAULT_MAX_INSTANCES, type InstanceRange, type PageBound } from './paging';
+export { pageInstances, pagePeriods, pageBound, contentRange, DEFAULT_MAX_INSTANCES, type InstanceRange, type PageBound } from './paging';
 export { parseRetention, type RetentionPolicy } from './retention';

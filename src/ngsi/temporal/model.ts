@@ -21,7 +21,9 @@ export interface TemporalQuery {
   lastN?: number;
   /**
    * The server's maximum of instances per attribute in one response (clause 6.3.10,
-   * Content-Range paging; set by the broker, never by clients). Unset: no maximum.
+   * Content-Range paging; set by the broker, never by clients). Unset: no maximum. With
+   * `aggregation` it is a maximum of aggregated periods per series instead (pagePeriods):
+   * instances are then never cut.
    */
   instanceLimit?: number;
   /** Leave deletion markers out (the simplified and aggregated representations cannot show them). */
@@ -62,7 +64,8 @@ export interface TemporalEntity {
   truncated?: Record<Iri, string>;
   /**
    * Attributes a store aggregated itself (TemporalQuery.aggregation), instead of returning
-   * their instances in `attrs`; already cut to the page (clause 6.3.10) like `attrs` will be.
+   * their instances in `attrs`, over the whole requested range (a series may stop one period
+   * past instanceLimit: pagePeriods cuts the periods, clause 6.3.10).
    */
   aggregated?: Record<Iri, AggregatedAttribute>;
 }
@@ -78,7 +81,7 @@ export interface AggregatedSeries {
 export interface AggregatedAttribute {
   /** In the order of each dataset's first instance. */
   series: AggregatedSeries[];
-  /** Epoch ms of the first and last instance aggregated (for the page's Content-Range). */
+  /** Epoch ms of the first and last instance in range. */
   first: number;
   last: number;
 }

@@ -16,10 +16,13 @@
  * strictly before the first instance left out, so instances sharing that instant are never
  * split between two pages; only when that would leave the page empty (more than
  * instanceLimit instances at one instant) is the instant itself included.
+ *
+ * The aggregated representation pages periods instead of instances (pagePeriods below).
  */
 import { instantMs } from '../query/temporal';
 import type { Iri } from '../entity';
-import type { TemporalEntity, TemporalInstance, TemporalQuery } from './model';
+import type { AggregatedAttribute, AggregatedSeries, TemporalEntity, TemporalInstance, TemporalQuery } from './model';
+import type { AggrMethod } from './query';
 
 /** Default of the server's per-attribute maximum (Stellio's default too). */
 export const DEFAULT_MAX_INSTANCES = 10_000;
@@ -54,11 +57,7 @@ export function inPage(t: number, b: PageBound): boolean {
   return b.inclusive ? t <= b.at : t < b.at;
 }
 
-/**
- * The bound of the page over `entities` (undefined: nothing was cut). Attributes a store
- * aggregated count with their first (or, backwards, last) instance; a store that
- * aggregates must cut them with this same bound before aggregating (see TemporalEntity.aggregated).
- */
+/** The bound of the page over `entities` (undefined: nothing was cut). */
 export function pageBound(entities: readonly TemporalEntity[], q: TemporalQuery): PageBound | undefined {
   const backwards = q.lastN !== undefined;
   let cut: number | undefined;
@@ -72,10 +71,6 @@ export function pageBound(entities: readonly TemporalEntity[], q: TemporalQuery)
   const strict: PageBound = { at: cut, inclusive: false, backwards };
   for (const e of entities) {
     for (const iri in e.attrs) for (const i of e.attrs[iri]) if (inPage(instantMs(i.time), strict)) return strict;
-    for (const iri in e.aggregated ?? {}) {
-      const a = e.aggregated![iri];
-      if (inPage(backwards ? a.last : a.first, strict)) return strict;
-    }
   }
   return { at: cut, inclusive: true, backwards };
 }
@@ -88,7 +83,6 @@ function cutEntity(e: TemporalEntity, b: PageBound): TemporalEntity {
   }
   const out: TemporalEntity = { id: e.id, type: e.type, attrs };
   if (e.scope !== undefined) out.scope = e.scope;
-  if (e.aggregated !== undefined) out.aggregated = e.aggregated;
   return out;
 }
 
@@ -104,18 +98,13 @@ function bounds(page: TemporalEntity[]): { first: number; last: number } | undef
         if (t > last) last = t;
       }
     }
-    for (const iri in e.aggregated ?? {}) {
-      const a = e.aggregated![iri];
-      if (a.first < first) first = a.first;
-      if (a.last > last) last = a.last;
-    }
   }
   return first === Infinity ? undefined : { first, last };
 }
 
 /**
- * The page to answer: `entities` unchanged and no range when no attribute was cut; else
- * every attribute cut to the common complete range, and that range.
+ * The page to answer (normalized and temporalValues): `entities` unchanged and no range when
+ * no attribute was cut; else every attribute cut to the common complete range, and that range.
  */
 export function pageInstances(entities: TemporalEntity[], q: TemporalQuery): { entities: TemporalEntity[]; range?: InstanceRange } {
   const bound = pageBound(entities, q);
@@ -136,4 +125,66 @@ export function pageInstances(entities: TemporalEntity[], q: TemporalQuery): { e
     end = iso(first);
   }
   return { entities: page, range: { start, end, size: q.lastN ?? '*' } };
+}
+
+/**
+ * Paging of the aggregated representation (clause 4.5.19): the client receives periods, not
+ * instances, so the maximum applies to the periods of each series (one datasetId of an
+ * attribute), aggregated over the whole requested range (as Stellio does). When a series has
+ * more than q.instanceLimit periods, the page ends with its last period kept (forwards: the
+ * end of its instanceLimit-th period; with lastN, backwards: the start of its
+ * instanceLimit-th period from the end), the earliest such end (latest such start) over all
+ * series, and every series keeps only the periods lying entirely within the page. The range
+ * runs from the start of the first period returned to the end of the last (backwards: from
+ * the end of the most recent to the start of the oldest); size is '*'.
+ */
+export function pagePeriods(entities: TemporalEntity[], q: TemporalQuery): { entities: TemporalEntity[]; range?: InstanceRange } {
+  const limit = q.instanceLimit;
+  if (limit === undefined) return { entities };
+  const backwards = q.lastN !== undefined;
+  let bound: number | undefined;
+  for (const e of entities) {
+    for (const iri in e.aggregated ?? {}) {
+      for (const s of e.aggregated![iri].series) {
+        const periods = periodsOf(s.values);
+        if (periods.length <= limit) continue;
+        const t = backwards ? instantMs(periods[periods.length - limit][1]) : instantMs(periods[limit - 1][2]);
+        if (bound === undefined || (backwards ? t > bound : t < bound)) bound = t;
+      }
+    }
+  }
+  if (bound === undefined) return { entities };
+  const b = bound;
+  const keep = (p: [number | null, string, string]): boolean => (backwards ? instantMs(p[1]) >= b : instantMs(p[2]) <= b);
+  let first = Infinity;
+  let last = -Infinity;
+  const page = entities.map((e) => {
+    if (e.aggregated === undefined) return e;
+    const aggregated: Record<Iri, AggregatedAttribute> = {};
+    for (const iri in e.aggregated) {
+      const a = e.aggregated[iri];
+      const series: AggregatedSeries[] = [];
+      for (const s of a.series) {
+        const values = {} as AggregatedSeries['values'];
+        for (const m in s.values) values[m as AggrMethod] = s.values[m as AggrMethod].filter(keep);
+        const kept = periodsOf(values);
+        if (kept.length === 0) continue;
+        first = Math.min(first, instantMs(kept[0][1]));
+        last = Math.max(last, instantMs(kept[kept.length - 1][2]));
+        series.push({ ...s, values });
+      }
+      if (series.length > 0) aggregated[iri] = { ...a, series };
+    }
+    return { ...e, aggregated };
+  });
+  if (first === Infinity) first = last = b;
+  const iso = (ms: number): string => new Date(ms).toISOString();
+  const range = backwards ? { start: iso(last), end: iso(first), size: '*' as const } : { start: iso(first), end: iso(last), size: '*' as const };
+  return { entities: page, range };
+}
+
+/** The periods of a series (every method has the same ones). */
+function periodsOf(values: AggregatedSeries['values']): Array<[number | null, string, string]> {
+  for (const m in values) return values[m as AggrMethod];
+  return [];
 }

@@ -9,8 +9,9 @@ import { compactTypes, languagePrefs } from '../render';
 import { renderInstances } from '../render/attribute';
 import { instantMs } from '../query/temporal';
 import { aggregateSeries, aggregationWindow } from './aggregate';
-import type { AggregatedAttribute, TemporalEntity, TemporalInstance, TemporalQuery } from './model';
-import type { TemporalView } from './query';
+import type { Duration } from './duration';
+import type { AggregatedAttribute, AggregatedSeries, TemporalEntity, TemporalInstance, TemporalQuery } from './model';
+import type { AggrMethod, TemporalView } from './query';
 
 /** Clause 4.5.9 (v1.8): the member holding the value pairs, per attribute type. */
 const SERIES_MEMBER: Record<AttributeKind, string> = {
@@ -38,16 +39,62 @@ export function valueOf(a: Attribute, ctx: CompiledContext): unknown {
 }
 
 export function renderTemporalEntity(te: TemporalEntity, ctx: CompiledContext, view: TemporalView, q: TemporalQuery): Record<string, unknown> {
+  if (view.aggregation !== undefined) te = aggregateEntity(te, ctx, view.aggregation, q);
   const out: Record<string, unknown> = { id: te.id, type: compactTypes(te.type, ctx) };
   if (te.scope !== undefined && te.scope.length > 0) out.scope = te.scope.length === 1 ? te.scope[0] : te.scope;
   for (const iri in te.attrs) {
-    // Deletion markers have no value to put in a series or an aggregate.
+    // Deletion markers have no value to put in a series.
     const instances = view.format === 'normalized' ? te.attrs[iri] : te.attrs[iri].filter((i) => i.deletedAt === undefined);
     if (instances.length === 0) continue;
     out[ctx.compactIri(iri)] =
-      view.format === 'normalized' ? normalized(instances, ctx, view.sysAttrs) : byDataset(instances, (group) => series(group, ctx, view, q));
+      view.format === 'normalized' ? normalized(instances, ctx, view.sysAttrs) : byDataset(instances, (group) => series(group, ctx));
   }
   for (const iri in te.aggregated ?? {}) out[ctx.compactIri(iri)] = aggregated(te.aggregated![iri]);
+  return out;
+}
+
+/**
+ * The in-memory aggregation (clause 4.5.19): the instances in `te.attrs` become aggregated
+ * series in `te.aggregated`, as a store computing them itself would give them (one series per
+ * datasetId, in the order of their first instance; deletion markers left out).
+ */
+export function aggregateEntity(
+  te: TemporalEntity, ctx: CompiledContext, agg: { methods: AggrMethod[]; period: Duration | undefined }, q: TemporalQuery,
+): TemporalEntity {
+  const iris = Object.keys(te.attrs);
+  if (iris.length === 0) return te;
+  const out: TemporalEntity = { ...te, attrs: {}, aggregated: { ...te.aggregated } };
+  for (const iri of iris) {
+    const groups = new Map<string | undefined, TemporalInstance[]>();
+    for (const i of te.attrs[iri]) {
+      if (i.deletedAt !== undefined) continue;
+      const g = groups.get(i.attr.datasetId);
+      if (g === undefined) groups.set(i.attr.datasetId, [i]);
+      else g.push(i);
+    }
+    if (groups.size === 0) continue;
+    let first = Infinity;
+    let last = -Infinity;
+    const list: AggregatedSeries[] = [...groups].map(([datasetId, group]) => {
+      // instantMs, as the stores and paging read instants (a time without zone is UTC).
+      const points = group.map((i) => ({ t: instantMs(i.time), value: valueOf(i.attr, ctx) }));
+      let gFirst = Infinity;
+      let gLast = -Infinity;
+      for (const p of points) {
+        if (p.t < gFirst) gFirst = p.t;
+        if (p.t > gLast) gLast = p.t;
+      }
+      first = Math.min(first, gFirst);
+      last = Math.max(last, gLast);
+      const s: AggregatedSeries = {
+        type: group[group.length - 1].attr.type,
+        values: aggregateSeries(points, agg.methods, aggregationWindow(q, gFirst, gLast), agg.period),
+      };
+      if (datasetId !== undefined) s.datasetId = datasetId;
+      return s;
+    });
+    out.aggregated![iri] = { series: list, first, last };
+  }
   return out;
 }
 
@@ -88,22 +135,7 @@ function byDataset(instances: TemporalInstance[], render: (group: TemporalInstan
   return rendered.length === 1 ? rendered[0] : rendered;
 }
 
-function series(group: TemporalInstance[], ctx: CompiledContext, view: TemporalView, q: TemporalQuery): Record<string, unknown> {
+function series(group: TemporalInstance[], ctx: CompiledContext): Record<string, unknown> {
   const type = group[group.length - 1].attr.type;
-  const out: Record<string, unknown> = { type };
-  if (view.format === 'temporalValues') {
-    out[SERIES_MEMBER[type]] = group.map((i) => [valueOf(i.attr, ctx), i.time]);
-    return out;
-  }
-  const agg = view.aggregation!;
-  // instantMs, as the stores and paging read instants (a time without zone is UTC).
-  const points = group.map((i) => ({ t: instantMs(i.time), value: valueOf(i.attr, ctx) }));
-  let first = Infinity;
-  let last = -Infinity;
-  for (const p of points) {
-    if (p.t < first) first = p.t;
-    if (p.t > last) last = p.t;
-  }
-  Object.assign(out, aggregateSeries(points, agg.methods, aggregationWindow(q, first, last), agg.period));
-  return out;
+  return { type, [SERIES_MEMBER[type]]: group.map((i) => [valueOf(i.attr, ctx), i.time]) };
 }

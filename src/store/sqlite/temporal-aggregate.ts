@@ -22,41 +22,27 @@
  * deletion marker in range. A period that shows otherwise sends the attribute to the general
  * path: per-dataset groups with the markers filtered out (table lookups, slower but exact).
  *
- * Paging (clause 6.3.10, ngsi/temporal/paging): with a per-attribute maximum of instances,
- * the first pass reports where the attribute was cut (the first instance over the maximum),
- * as the instance path does; the table then aggregates again up to the page's common bound
- * (`bound`), and never past the attribute's own cut, so that aggregates cover exactly the
- * instances the page would hold (which matters when the page ends at an instant several
- * instances share: only the first `instanceLimit` of them were read).
+ * Paging (clause 6.3.10, ngsi/temporal/paging pagePeriods): the aggregates cover the whole
+ * requested range and the per-attribute maximum (q.instanceLimit) applies to periods, not
+ * instances: each series stops one period past the maximum (enough for the page to see it
+ * was cut), so a fine period over a long range costs no more than the page holds.
  */
 import { instantMs } from '../../ngsi/query/temporal';
 import { aggregationWindow, isWholeWindow, periodEnd, valueFromStats, type AggregationWindow, type PeriodStats } from '../../ngsi/temporal/aggregate';
 import type { Duration } from '../../ngsi/temporal/duration';
 import type { AggregatedAttribute, AggregatedSeries, TemporalQuery } from '../../ngsi/temporal/model';
-import type { PageBound } from '../../ngsi/temporal/paging';
 import type { AggrMethod } from '../../ngsi/temporal/query';
 import type { StatementCache } from './statement-cache';
-
-/** An instance by its place in (ts, seq) order: where an attribute was cut. */
-export interface Cut {
-  ts: number;
-  seq: number;
-}
 
 export type Aggregated =
   | { kind: 'fallback' }
   | { kind: 'empty' }
-  /** cut set: the attribute had more instances than the maximum, `cut` is the first left out; `attr` is then incomplete. */
-  | { kind: 'done'; attr: AggregatedAttribute; cut?: Cut };
+  | { kind: 'done'; attr: AggregatedAttribute };
 
-/**
- * One end of a time range: ts > at / ts < at when strict, else >= / <=. An upper end with
- * `seq` is (ts, seq) < (at, seq): up to an instance, excluding it and what follows it at `at`.
- */
+/** One end of a time range: ts > at / ts < at when strict, else >= / <=. */
 interface Edge {
   at: number;
   strict: boolean;
-  seq?: number;
 }
 
 interface Range {
@@ -72,18 +58,11 @@ function higherLo(a: Edge | undefined, b: Edge): Edge {
 function lowerHi(a: Edge | undefined, b: Edge): Edge {
   if (a === undefined || b.at < a.at) return b;
   if (b.at > a.at) return a;
-  // Same instant: excluding it beats stopping inside it, which beats including it.
-  if (a.strict || b.strict) return { at: a.at, strict: true };
-  if (a.seq !== undefined || b.seq !== undefined) return { at: a.at, strict: false, seq: Math.min(a.seq ?? Infinity, b.seq ?? Infinity) };
-  return a;
+  return { at: a.at, strict: a.strict || b.strict };
 }
 
-/**
- * The query's time range (clause 4.11, as TemporalTable's timeCondition), up to the page
- * bound. The page holds an attribute's instances only up to its own cut: when the bound is
- * that very instant, included, the instances sharing it past the cut stay out.
- */
-function queryRange(q: TemporalQuery, bound: PageBound | undefined, own: Cut | undefined): Range {
+/** The query's time range (clause 4.11, as TemporalTable's timeCondition). */
+function queryRange(q: TemporalQuery): Range {
   const r: Range = {};
   switch (q.timerel) {
     case 'before': r.hi = { at: instantMs(q.timeAt!), strict: true }; break;
@@ -94,8 +73,6 @@ function queryRange(q: TemporalQuery, bound: PageBound | undefined, own: Cut | u
       break;
     case undefined: break;
   }
-  if (bound !== undefined) r.hi = lowerHi(r.hi, { at: bound.at, strict: !bound.inclusive });
-  if (own !== undefined) r.hi = lowerHi(r.hi, { at: own.ts, strict: false, seq: own.seq });
   return r;
 }
 
@@ -128,13 +105,12 @@ export class TemporalAggregator {
   }
 
   /**
-   * One attribute of one history. Without `bound`, the first pass: the attribute is cut at
-   * q.instanceLimit (`cut`). With it, aggregates up to the page bound and `own`, the cut
-   * the first pass reported, if any.
+   * One attribute of one history, over the whole range of `q`; each series has at most
+   * q.instanceLimit + 1 periods (more than that: the page cuts it anyway).
    */
-  aggregate(entity: number, nameId: number, q: TemporalQuery, bound?: PageBound, own?: Cut): Aggregated {
-    const range = queryRange(q, bound, own);
-    const limit = bound === undefined ? q.instanceLimit : undefined;
+  aggregate(entity: number, nameId: number, q: TemporalQuery): Aggregated {
+    const range = queryRange(q);
+    const limit = q.instanceLimit;
     const fast = this.fastPath(entity, nameId, q, range, limit);
     return fast === 'general' ? this.generalPath(entity, nameId, q, range, limit) : fast;
   }
@@ -146,17 +122,17 @@ export class TemporalAggregator {
     const last = this.seek(entity, nameId, rows, range, 'DESC')!;
     const run = this.periods(entity, nameId, q, rows, range, aggregationWindow(q, first, last), first, limit);
     if (run === 'invalid') return 'general';
+    // Stopped early: the rows past the last period read were not checked. Past the page they
+    // cannot show, but the series' type is its latest instance's (as aggregateSeries gives it).
+    if (limit !== undefined && run.periods.length > limit && !this.endsNumeric(entity, nameId, range)) return 'general';
     const attr: AggregatedAttribute = { series: [this.seriesOf(q, run.periods, undefined)], first, last };
-    return run.cut === undefined ? { kind: 'done', attr } : { kind: 'done', attr, cut: run.cut };
+    return { kind: 'done', attr };
   }
 
   private generalPath(entity: number, nameId: number, q: TemporalQuery, range: Range, limit: number | undefined): Aggregated {
     const base = { e: entity, n: nameId };
-    const cut = limit === undefined ? undefined : this.nth(entity, nameId, { fast: false, dataset: undefined }, range, limit);
-    // Up to the instance where the attribute is cut: what any page can hold of it.
-    const scan: Range = cut === undefined ? range : { lo: range.lo, hi: lowerHi(range.hi, { at: cut.ts, strict: false, seq: cut.seq }) };
     const params: Record<string, unknown> = { ...base };
-    const where = rangeSql(scan, params);
+    const where = rangeSql(range, params);
     const groups = this.statements
       .get(
         `SELECT dataset_id AS ds, count(*) AS n, count(num) AS nn, min(ts) AS first, max(ts) AS last FROM temporal
@@ -166,7 +142,6 @@ export class TemporalAggregator {
     if (groups.length === 0) return { kind: 'empty' };
     if (groups.some((g) => g.nn < g.n)) return { kind: 'fallback' };
     const first = Math.min(...groups.map((g) => g.first));
-    if (cut !== undefined) return { kind: 'done', attr: { series: [], first, last: cut.ts }, cut };
     // The in-memory path lists datasets in the order of their first instance (ts, then seq).
     const firstSeq = this.statements.get(
       'SELECT min(seq) AS seq FROM temporal WHERE entity = @e AND name_id = @n AND ts = @t AND dataset_id IS @ds AND deleted_at IS NULL',
@@ -178,7 +153,7 @@ export class TemporalAggregator {
     const series: AggregatedSeries[] = [];
     for (const g of ordered) {
       const rows: Rows = { fast: false, dataset: g.ds };
-      const run = this.periods(entity, nameId, q, rows, range, aggregationWindow(q, g.first, g.last), g.first, undefined);
+      const run = this.periods(entity, nameId, q, rows, range, aggregationWindow(q, g.first, g.last), g.first, limit);
       if (run === 'invalid') return { kind: 'fallback' }; // the rows changed under us
       series.push(this.seriesOf(q, run.periods, g.ds ?? undefined));
     }
@@ -188,17 +163,15 @@ export class TemporalAggregator {
   /**
    * The non-empty periods of one series, as aggregateSeries cuts them, starting at the
    * period holding `first` (the series' first instance). 'invalid': a period held something
-   * the fast path cannot aggregate. With `limit`, stops at the period holding the instance
-   * just over the maximum (`cut`).
+   * the fast path cannot aggregate. With `limit`, stops once it has limit + 1 periods.
    */
   private periods(
     entity: number, nameId: number, q: TemporalQuery, rows: Rows, range: Range, window: AggregationWindow, first: number, limit: number | undefined,
-  ): { periods: Period[]; cut?: Cut } | 'invalid' {
+  ): { periods: Period[] } | 'invalid' {
     const agg = q.aggregation!;
     const whole = isWholeWindow(agg.period);
     const step = fixedMs(agg.period);
     const out: Period[] = [];
-    let seen = 0;
     let from = window.start;
     let cursor = first;
     for (;;) {
@@ -220,12 +193,8 @@ export class TemporalAggregator {
       const bucket: Range = whole ? range : { lo: higherLo(range.lo, { at: from, strict: false }), hi: lowerHi(range.hi, { at: to, strict: true }) };
       const stats = this.measure(entity, nameId, agg.methods, rows, bucket);
       if (stats === 'invalid') return 'invalid';
-      if (limit !== undefined && seen + stats.count > limit) {
-        return { periods: out, cut: this.nth(entity, nameId, rows, bucket, limit - seen) };
-      }
-      seen += stats.count;
       if (stats.count > 0) out.push({ from, to, stats });
-      if (whole) break;
+      if (whole || (limit !== undefined && out.length > limit)) break;
       const next = this.seek(entity, nameId, rows, { lo: higherLo(range.lo, { at: to, strict: false }), hi: range.hi }, 'ASC');
       if (next === undefined) break;
       from = to;
@@ -275,6 +244,16 @@ export class TemporalAggregator {
     return stats;
   }
 
+  /** Whether the last row in range is a number of the default dataset (no marker, nothing else). */
+  private endsNumeric(entity: number, nameId: number, range: Range): boolean {
+    const params: Record<string, unknown> = { e: entity, n: nameId };
+    const where = rangeSql(range, params);
+    const row = this.statements
+      .get(`SELECT num, dataset_id AS ds FROM temporal WHERE entity = @e AND name_id = @n${where} ORDER BY ts DESC, seq DESC LIMIT 1`)
+      .get(params) as { num: number | null; ds: string | null } | undefined;
+    return row !== undefined && row.num !== null && row.ds === null;
+  }
+
   /** The time of the first (ASC) or last (DESC) row in range, in (ts, seq) order. */
   private seek(entity: number, nameId: number, rows: Rows, range: Range, dir: 'ASC' | 'DESC'): number | undefined {
     const params: Record<string, unknown> = { e: entity, n: nameId };
@@ -283,15 +262,6 @@ export class TemporalAggregator {
       .get(`SELECT ts FROM temporal WHERE entity = @e AND name_id = @n${where} ORDER BY ts ${dir}, seq ${dir} LIMIT 1`)
       .get(params) as { ts: number } | undefined;
     return row?.ts;
-  }
-
-  /** The row `skip` rows after the first in range, in (ts, seq) order. */
-  private nth(entity: number, nameId: number, rows: Rows, range: Range, skip: number): Cut | undefined {
-    const params: Record<string, unknown> = { e: entity, n: nameId, skip };
-    const where = rowsSql(rows, params) + rangeSql(range, params);
-    return this.statements
-      .get(`SELECT ts, seq FROM temporal WHERE entity = @e AND name_id = @n${where} ORDER BY ts, seq LIMIT 1 OFFSET @skip`)
-      .get(params) as Cut | undefined;
   }
 }
 
@@ -309,9 +279,8 @@ function rangeSql(r: Range, params: Record<string, unknown>): string {
     params.lo = r.lo.at;
   }
   if (r.hi !== undefined) {
-    sql += r.hi.seq !== undefined ? ' AND (ts, seq) < (@hi, @hiseq)' : ` AND ts ${r.hi.strict ? '<' : '<='} @hi`;
+    sql += ` AND ts ${r.hi.strict ? '<' : '<='} @hi`;
     params.hi = r.hi.at;
-    if (r.hi.seq !== undefined) params.hiseq = r.hi.seq;
   }
   return sql;
 }

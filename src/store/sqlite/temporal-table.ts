@@ -11,7 +11,8 @@
  * SQL by (entity, name_id, ts), one attribute at a time so that the per-attribute maximum
  * (clause 6.3.10 paging) and lastN are LIMITs on the index, not slices of everything.
  * For the aggregated representation, numeric attributes are aggregated in SQL instead
- * (temporal-aggregate.ts) and only the others are loaded.
+ * (temporal-aggregate.ts) and only the others are loaded, over the whole range: the maximum
+ * then applies to periods (ngsi/temporal/paging pagePeriods), not instances.
  *
  * Removed attribute instances and deleted entities leave deletion markers (deleted_at set,
  * ngsi/temporal/deletion). Retention prunes instances by age in short chunks (pruneChunk).
@@ -21,12 +22,11 @@ import type { Attribute, Entity, Iri } from '../../ngsi/entity';
 import type { EntityFilter } from '../../ngsi/query/ast';
 import { compileFilter } from '../../ngsi/query/matcher';
 import { deletionMarker } from '../../ngsi/temporal/deletion';
-import { inPage, pageBound } from '../../ngsi/temporal/paging';
 import type { TemporalEntity, TemporalEntityInput, TemporalInstance, TemporalQuery } from '../../ngsi/temporal/model';
 import type { Page } from '../port';
 import type { EntityTable } from './entity-table';
 import { StatementCache } from './statement-cache';
-import { TemporalAggregator, type Cut } from './temporal-aggregate';
+import { TemporalAggregator } from './temporal-aggregate';
 import { candidateSql } from './temporal-candidates';
 import { TemporalPruner, type PruneCursor } from './temporal-prune';
 import { epochOf, InstanceIds, numOf, sameJson, sameList } from './temporal-values';
@@ -309,8 +309,7 @@ export class TemporalTable {
   get(id: string, q: TemporalQuery, attrs?: Iri[]): TemporalEntity | undefined {
     const row = this.selectEntity.get(id);
     if (row === undefined) return undefined;
-    const cuts = new Map<TemporalEntity, Map<Iri, Cut>>();
-    return this.settle([row], [this.load(row, q, attrs, cuts)], q, cuts)[0];
+    return this.load(row, q, attrs);
   }
 
   query(filter: EntityFilter, q: TemporalQuery, page: Page): { entities: TemporalEntity[]; count?: number } {
@@ -329,8 +328,7 @@ export class TemporalTable {
       matched.push(row);
     }
     const rows = matched.slice(page.offset, page.offset + page.limit);
-    const cuts = new Map<TemporalEntity, Map<Iri, Cut>>();
-    const entities = this.settle(rows, rows.map((row) => this.load(row, q, attrs, cuts)), q, cuts);
+    const entities = rows.map((row) => this.load(row, q, attrs));
     return page.count ? { entities, count: matched.length } : { entities };
   }
 
@@ -365,31 +363,10 @@ export class TemporalTable {
   }
 
   /**
-   * Aggregates computed in SQL cover the same instances as the page will (clause 6.3.10):
-   * when some attribute was cut, every aggregated one that reaches past the page's bound is
-   * aggregated again up to it (pageInstances then cuts the loaded instances to that bound).
+   * For the aggregated representation the maximum applies to periods (ngsi/temporal/paging
+   * pagePeriods), so instances are read over the whole range, never cut.
    */
-  private settle(rows: EntityRow[], entities: TemporalEntity[], q: TemporalQuery, cuts: Map<TemporalEntity, Map<Iri, Cut>>): TemporalEntity[] {
-    if (!entities.some((e) => e.aggregated !== undefined)) return entities;
-    const bound = pageBound(entities, q);
-    if (bound === undefined) return entities;
-    entities.forEach((te, i) => {
-      for (const iri in te.aggregated ?? {}) {
-        const a = te.aggregated![iri];
-        const own = cuts.get(te)?.get(iri);
-        if (own === undefined && inPage(a.last, bound)) continue;
-        const again = this.aggregator.aggregate(rows[i].rowid, this.terms.lookup(iri), q, bound, own);
-        // The first pass checked every row up to where this attribute was cut, so SQL still applies.
-        if (again.kind === 'fallback') throw new Error(`temporal aggregation of ${iri} of ${te.id}: history changed while it was read`);
-        if (again.kind === 'done') te.aggregated![iri] = again.attr;
-        else delete te.aggregated![iri];
-      }
-    });
-    return entities;
-  }
-
-  /** `cuts`: where aggregated attributes were cut (settle needs them). */
-  private load(row: EntityRow, q: TemporalQuery, attrs: Iri[] | undefined, cuts: Map<TemporalEntity, Map<Iri, Cut>>): TemporalEntity {
+  private load(row: EntityRow, q: TemporalQuery, attrs: Iri[] | undefined): TemporalEntity {
     const { type, scope } = this.shell(row);
     const out: TemporalEntity = { id: row.id, type, attrs: {} };
     if (scope !== undefined) out.scope = scope;
@@ -403,8 +380,9 @@ export class TemporalTable {
     const backwards = q.lastN !== undefined;
     let take: number | undefined;
     let cuttable = false;
-    if (q.lastN !== undefined && (q.instanceLimit === undefined || q.lastN <= q.instanceLimit)) take = q.lastN;
-    else if (q.instanceLimit !== undefined) {
+    const instanceLimit = q.aggregation === undefined ? q.instanceLimit : undefined;
+    if (q.lastN !== undefined && (instanceLimit === undefined || q.lastN <= instanceLimit)) take = q.lastN;
+    else if (instanceLimit !== undefined) {
       take = q.instanceLimit;
       cuttable = true;
     }
@@ -414,7 +392,7 @@ export class TemporalTable {
        WHERE t.entity = ? AND t.name_id = ?${time.sql}${q.skipDeleted ? SKIP_DELETED : ''}
        ORDER BY ${orderColumn(q)} ${dir}, t.seq ${dir} LIMIT ?`;
     const stmt = this.statements.get(sql);
-    const limit = take === undefined ? -1 : cuttable ? take + 1 : take;
+    const rowLimit = take === undefined ? -1 : cuttable ? take + 1 : take;
     const inSql = TemporalAggregator.applies(q);
     for (const name of names) {
       if (inSql) {
@@ -422,15 +400,10 @@ export class TemporalTable {
         if (a.kind === 'empty') continue;
         if (a.kind === 'done') {
           (out.aggregated ??= {})[name.iri] = a.attr;
-          if (a.cut !== undefined) {
-            (out.truncated ??= {})[name.iri] = new Date(a.cut.ts).toISOString();
-            if (!cuts.has(out)) cuts.set(out, new Map());
-            cuts.get(out)!.set(name.iri, a.cut);
-          }
           continue;
         }
       }
-      const rows = stmt.all(row.rowid, name.id, ...time.params, limit) as InstanceRow[];
+      const rows = stmt.all(row.rowid, name.id, ...time.params, rowLimit) as InstanceRow[];
       if (rows.length === 0) continue;
       if (cuttable && rows.length > take!) {
         (out.truncated ??= {})[name.iri] = this.timeOf(rows[take!], q);
