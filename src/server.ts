@@ -70,6 +70,7 @@ async function assemble(config: Config, log: Logger, store: EntityStore, undo: A
     feed,
     now: () => new Date().toISOString(),
     limits: { maxBatchEntities: config.maxBatchEntities, defaultLimit: config.defaultLimit, maxLimit: config.maxLimit, temporalMaxInstances: config.temporalMaxInstances },
+    hostContext: (source) => contexts.addImplicit(source),
   };
   const sender = createSenders();
   undo.push(() => sender.close());

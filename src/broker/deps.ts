@@ -1,5 +1,6 @@
 import type { EntityStore, EntityWrite, Plan } from '../store/port';
 import type { Entity } from '../ngsi/entity';
+import type { ContextSource } from '../ngsi/jsonld/context';
 import { NgsiError } from '../ngsi/errors';
 import { isUri } from '../ngsi/uri';
 import type { ChangeFeed, EntityChange } from './changes';
@@ -13,6 +14,11 @@ export interface BrokerDeps {
   now: () => string;
   /** temporalMaxInstances: most instances per attribute in one temporal answer (default 10,000). */
   limits: { maxBatchEntities: number; defaultLimit: number; maxLimit: number; temporalMaxInstances?: number };
+  /**
+   * Hosts an inline or composite @context and returns its URL (an ImplicitlyCreated
+   * context, clause 5.13); absent where nothing hosts contexts (unit tests of the broker).
+   */
+  hostContext?: (source: ContextSource) => Promise<string>;
 }
 
 function toChange(w: EntityWrite, scope: RequestScope): EntityChange {

@@ -43,10 +43,11 @@ export class SubscriptionService {
 
   /** Clause 5.8.1. Returns the new subscription's id. */
   async create(scope: RequestScope, doc: unknown): Promise<string> {
-    const sub = parseSubscription(asObject(doc), scope.context, this.deps.now(), () => `urn:ngsi-ld:Subscription:${randomUUID()}`);
-    if (await this.deps.store.getSubscription(scope.tenant, sub.id)) {
-      throw new NgsiError('AlreadyExists', `Subscription ${sub.id} already exists`);
+    const parsed = parseSubscription(asObject(doc), scope.context, this.deps.now(), () => `urn:ngsi-ld:Subscription:${randomUUID()}`);
+    if (await this.deps.store.getSubscription(scope.tenant, parsed.id)) {
+      throw new NgsiError('AlreadyExists', `Subscription ${parsed.id} already exists`);
     }
+    const sub = await this.withLinkableContext(parsed);
     await this.deps.store.putSubscription(scope.tenant, sub);
     this.watcher?.changed(scope.tenant, sub);
     return sub.id;
@@ -76,7 +77,7 @@ export class SubscriptionService {
     const fragment = asObject(doc);
     const current = await this.deps.store.getSubscription(scope.tenant, id);
     if (!current) throw await this.notFound(scope, id);
-    const next = patchSubscription(this.withLiveStatus(scope.tenant, current), fragment, scope.context, this.deps.now());
+    const next = await this.withLinkableContext(patchSubscription(this.withLiveStatus(scope.tenant, current), fragment, scope.context, this.deps.now()));
     await this.deps.store.putSubscription(scope.tenant, next);
     this.watcher?.changed(scope.tenant, next);
   }
@@ -86,6 +87,18 @@ export class SubscriptionService {
     assertSubscriptionId(id);
     if (!(await this.deps.store.deleteSubscription(scope.tenant, id))) throw await this.notFound(scope, id);
     this.watcher?.deleted(scope.tenant, id);
+  }
+
+  /**
+   * Clause 5.3.1 / 6.3.5: an application/json notification names its @context in a Link
+   * header, which holds one URL. A subscription made with an inline or composite @context
+   * gets it hosted (ImplicitlyCreated) and linked through jsonldContext, as Orion-LD does;
+   * otherwise its receivers would expand the compacted terms against the core context.
+   */
+  private async withLinkableContext(sub: Subscription): Promise<Subscription> {
+    if (sub.notification.endpoint.accept !== 'application/json' || sub.jsonldContext !== undefined) return sub;
+    if (typeof sub.context === 'string' || this.deps.hostContext === undefined) return sub;
+    return { ...sub, jsonldContext: await this.deps.hostContext(sub.context) };
   }
 
   private withLiveStatus(tenant: string, sub: Subscription): Subscription {

@@ -142,6 +142,28 @@ describe('e2e: notifications', () => {
     assert.equal(n.body.data[0].temperature.value, 21);
   });
 
+  it('links an inline @context for application/json receivers through an ImplicitlyCreated context (clause 5.13)', async () => {
+    await t.http.post(`${BASE}/subscriptions`).set('Content-Type', 'application/ld+json').send(JSON.stringify({
+      id: 'urn:ngsi-ld:Subscription:s1', type: 'Subscription', entities: [{ type: 'Sensor' }],
+      notification: { endpoint: { uri: rx.url } },
+      '@context': [USER_CONTEXT, CORE_CONTEXT],
+    })).expect(201);
+    await t.http.post(`${BASE}/entities`).set('Content-Type', 'application/ld+json')
+      .send(JSON.stringify({ ...sensor(1), '@context': [USER_CONTEXT, CORE_CONTEXT] })).expect(201);
+    const [n] = await rx.waitFor(1);
+    assert.equal(n.headers['content-type'], 'application/json');
+    const link = /^<([^>]+)>; rel="http:\/\/www\.w3\.org\/ns\/json-ld#context"/.exec(String(n.headers.link));
+    assert.ok(link, `Link header: ${n.headers.link}`);
+    assert.equal(n.body.data[0].type, 'Sensor');
+    assert.equal(n.body.data[0].temperature.value, 21);
+    // The linked context is served by Weft and is the one the subscription was made with.
+    const path = new URL(link[1]).pathname;
+    const served = await t.http.get(path).expect(200);
+    assert.deepEqual(served.body, { '@context': [USER_CONTEXT, CORE_CONTEXT] });
+    const details = await t.http.get(`${path}?details=true`).expect(200);
+    assert.equal(details.body.kind, 'ImplicitlyCreated');
+  });
+
   it('sends receiverInfo as headers and the tenant in NGSILD-Tenant', async () => {
     await subscribe({}, { endpoint: { receiverInfo: [{ key: 'X-Auth-Token', value: 'secret' }] } }, 'acme');
     await createEntity(sensor(1), 'acme');

@@ -143,13 +143,26 @@ export class ContextManager {
     if (context === null || (typeof context !== 'string' && typeof context !== 'object')) {
       throw new NgsiError('BadRequestData', 'The "@context" member must be a URL, an object or an array');
     }
+    return this.host(body, context as ContextSource, 'Hosted');
+  }
+
+  /**
+   * Clause 5.13 ImplicitlyCreated: hosts an inline or composite @context a client used, so
+   * that it can be named by URL where only a URL fits (the Link header of an
+   * application/json notification). Returns the URL.
+   */
+  async addImplicit(source: ContextSource): Promise<string> {
+    return (await this.host({ '@context': source }, source, 'ImplicitlyCreated')).url;
+  }
+
+  private async host(body: object, context: ContextSource, kind: ContextKind): Promise<StoredContext> {
     // Validation: the same processing a request using it would get (fetches nested URLs).
-    await compileTerms(effectiveParts(contextParts(context as ContextSource)), (url) => this.registry.load(url));
+    await compileTerms(effectiveParts(contextParts(context)), (url) => this.registry.load(url));
     const id = ContextRegistry.newId();
     const record: StoredContext = {
       id,
       url: this.registry.hostedUrl(id),
-      kind: 'Hosted',
+      kind,
       body,
       createdAt: new Date().toISOString(),
       numberOfHits: 0,
