@@ -22,6 +22,7 @@
 import autocannon from 'autocannon';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
+import { mulberry32 } from '../test/helpers/rng';
 import { join } from 'node:path';
 import { API, SERVER_MODE, buildWeft, check, env, fmt, log, startCeiling, startWeft, table, type Child, type Row } from './harness';
 
@@ -39,16 +40,7 @@ const QUERY = `type=Sensor&q=${encodeURIComponent('temperature>20')}&limit=20`;
 // ---------------------------------------------------------------- data
 
 /** Deterministic pseudo-random numbers, so two runs load the same data. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 const sensorId = (i: number): string => `urn:ngsi-ld:Sensor:${String(i).padStart(6, '0')}`;
 

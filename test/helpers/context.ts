@@ -24,3 +24,17 @@ export function userContext(terms: Record<string, string>): CompiledContext {
   const maps = new TermMaps(processSimpleContext({ ...terms, ...core }));
   return new NgsiCompiledContext(`inline:${JSON.stringify(terms)}`, [{ ...terms }, CORE_URL], { maps, dependencies: [] });
 }
+
+/**
+ * A context whose every term expands under `ns` (and IRIs there compact back to the term):
+ * for pure tests that need no core-context terms at all.
+ */
+export function prefixContext(ns: string): CompiledContext {
+  return {
+    key: `prefix:${ns}`,
+    source: 'https://example.org/context.jsonld',
+    linkUrl: 'https://example.org/context.jsonld',
+    expandTerm: (term: string) => ns + term,
+    compactIri: (iri: string) => (iri.startsWith(ns) ? iri.slice(ns.length) : iri),
+  };
+}

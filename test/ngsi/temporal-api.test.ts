@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import type { CompiledContext } from '../../src/ngsi/jsonld/context';
+import { prefixContext } from '../helpers/context';
 import { NgsiError } from '../../src/ngsi/errors';
 import {
   addDuration,
@@ -24,14 +24,7 @@ import {
 const D = 'https://uri.etsi.org/ngsi-ld/default-context/';
 const NULL = 'urn:ngsi-ld:null';
 
-class VocabContext implements CompiledContext {
-  readonly key = 'test';
-  readonly source = 'https://example.org/context.jsonld';
-  readonly linkUrl = 'https://example.org/context.jsonld';
-  expandTerm(term: string): string { return D + term; }
-  compactIri(iri: string): string { return iri.startsWith(D) ? iri.slice(D.length) : iri; }
-}
-const ctx = new VocabContext();
+const ctx = prefixContext(D);
 
 function badRequest(fn: () => unknown): void {
   assert.throws(fn, (e: unknown) => e instanceof NgsiError && e.problem === 'BadRequestData');

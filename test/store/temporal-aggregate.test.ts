@@ -6,12 +6,12 @@
  * both must render the very same JSON and the same Content-Range.
  */
 import assert from 'node:assert/strict';
+import { prefixContext } from '../helpers/context';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Attribute, Entity } from '../../src/ngsi/entity';
-import type { CompiledContext } from '../../src/ngsi/jsonld/context';
 import {
   aggregateEntity,
   contentRange,
@@ -28,27 +28,11 @@ import { MIGRATIONS, SCHEMA_VERSION } from '../../src/store/sqlite/schema';
 import { StatementCache } from '../../src/store/sqlite/statement-cache';
 import { TemporalAggregator } from '../../src/store/sqlite/temporal-aggregate';
 import { iri, NS } from './fixtures';
+import { mulberry32 } from '../helpers/rng';
 
-class NsContext implements CompiledContext {
-  readonly key = 'test';
-  readonly source = 'https://example.org/context.jsonld';
-  readonly linkUrl = 'https://example.org/context.jsonld';
-  expandTerm(term: string): string { return NS + term; }
-  compactIri(i: string): string { return i.startsWith(NS) ? i.slice(NS.length) : i; }
-}
-const ctx = new NsContext();
+const ctx = prefixContext(NS);
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 const START = Date.parse('2024-05-01T00:00:00Z');
 const SPAN = 3 * 86_400_000;

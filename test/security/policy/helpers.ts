@@ -4,6 +4,7 @@ import type { Attribute, Entity } from '../../../src/ngsi/entity';
 import type { Policy } from '../../../src/security/policy/model';
 import { parsePolicy, type TermExpander } from '../../../src/security/policy/parse';
 import { EX, expand } from '../../ngsi/query/helpers';
+import { mulberry32 } from '../../helpers/rng';
 
 export { EX, expand };
 
@@ -29,14 +30,7 @@ export function entity(id: string, types: string[], attrs: Record<string, unknow
 
 /** mulberry32: a small seeded generator, so a failing property case can be replayed. */
 export function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   const int = (n: number): number => Math.floor(next() * n);
   const pick = <T>(items: readonly T[]): T => items[int(items.length)];
   const chance = (p: number): boolean => next() < p;
