@@ -60,18 +60,29 @@ export class SubscriptionIndex<S extends { readonly id: string }> {
     return found.item;
   }
 
-  /** Every subscription that may match a change of `entity`, each once. */
-  candidates(entity: Entity): Set<S> {
-    const out = new Set<S>(this.unrestricted);
+  /**
+   * Every subscription that may match a change of `entity`, each once. Runs for every
+   * committed change: when a single bucket applies (the usual case) it is returned as is,
+   * read-only, instead of being copied.
+   */
+  candidates(entity: Entity): ReadonlySet<S> {
+    const buckets: Array<ReadonlySet<S>> = [];
+    if (this.unrestricted.size > 0) buckets.push(this.unrestricted);
     const byEntity = this.byEntity.get(entity.id);
-    if (byEntity !== undefined) for (const s of byEntity) out.add(s);
+    if (byEntity !== undefined) buckets.push(byEntity);
     for (const t of entity.type) {
       const byType = this.byType.get(t);
-      if (byType !== undefined) for (const s of byType) out.add(s);
+      if (byType !== undefined) buckets.push(byType);
     }
+    if (buckets.length === 0) return EMPTY;
+    if (buckets.length === 1) return buckets[0];
+    const out = new Set<S>();
+    for (const b of buckets) for (const s of b) out.add(s);
     return out;
   }
 }
+
+const EMPTY: ReadonlySet<never> = new Set();
 
 function file<K, S>(map: Map<K, Set<S>>, key: K, item: S): void {
   let set = map.get(key);
