@@ -4,6 +4,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
+import { AccessGuard } from './broker/access';
 import { ChangeFeed } from './broker/changes';
 import type { BrokerDeps } from './broker/deps';
 import { createBrokerServices } from './broker';
@@ -71,6 +72,7 @@ async function assemble(config: Config, log: Logger, store: EntityStore, undo: A
     now: () => new Date().toISOString(),
     limits: { maxBatchEntities: config.maxBatchEntities, defaultLimit: config.defaultLimit, maxLimit: config.maxLimit, temporalMaxInstances: config.temporalMaxInstances },
     hostContext: (source) => contexts.addImplicit(source),
+    access: new AccessGuard(undefined),
   };
   const sender = createSenders();
   undo.push(() => sender.close());

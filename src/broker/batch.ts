@@ -111,6 +111,7 @@ export class BatchService {
     if (items.length > this.deps.limits.maxBatchEntities) {
       throw new NgsiError('BadRequestData', `A batch may hold at most ${this.deps.limits.maxBatchEntities} entities`);
     }
+    this.deps.access.reach(scope);
     if (!mayCreateTenant) await assertTenantExists(this.deps, scope);
     const now = this.deps.now();
     // Slot i holds item i's outcome so the result keeps request order.
@@ -140,6 +141,8 @@ export class BatchService {
           const before = working.get(p.id);
           try {
             const after = p.step(before, now);
+            // Per item, so a denied item is reported in the 207 and the others still commit.
+            this.deps.access.write(scope, before, after ?? undefined);
             if (!firstSeen.has(p.id)) firstSeen.set(p.id, current.get(p.id));
             if (after) working.set(p.id, after);
             else working.delete(p.id);

@@ -3,6 +3,7 @@ import type { Entity } from '../ngsi/entity';
 import type { ContextSource } from '../ngsi/jsonld/context';
 import { NgsiError } from '../ngsi/errors';
 import { isUri } from '../ngsi/uri';
+import type { AccessGuard } from './access';
 import type { ChangeFeed, EntityChange } from './changes';
 import type { RequestScope } from './scope';
 
@@ -19,6 +20,8 @@ export interface BrokerDeps {
    * context, clause 5.13); absent where nothing hosts contexts (unit tests of the broker).
    */
   hostContext?: (source: ContextSource) => Promise<string>;
+  /** Policy enforcement and audit of every use case (access.ts). */
+  access: AccessGuard;
 }
 
 function toChange(w: EntityWrite, scope: RequestScope): EntityChange {
@@ -49,11 +52,30 @@ export async function commit<T>(
   let writes: EntityWrite[] = [];
   const result = await deps.store.modify(scope.tenant, ids, (current) => {
     const p = plan(current);
+    // Every write is checked here, whichever use case planned it; a denial aborts the
+    // transaction. (Batch checks each item first, so its failures stay per item.)
+    for (const w of p.writes) deps.access.write(scope, w.previous, w.op === 'put' ? w.entity : undefined);
     writes = p.writes;
     return p;
   });
-  if (writes.length > 0) deps.feed.publish(writes.map((w) => toChange(w, scope)));
+  if (writes.length > 0) {
+    deps.feed.publish(writes.map((w) => toChange(w, scope)));
+    recordWrites(deps, scope, writes);
+  }
   return result;
+}
+
+/** One audit record per transaction: the write itself, or a count for batches and purges. */
+function recordWrites(deps: BrokerDeps, scope: RequestScope, writes: EntityWrite[]): void {
+  const kindOf = (w: EntityWrite): string => (w.op === 'delete' ? 'delete' : w.previous ? 'update' : 'create');
+  if (writes.length === 1) {
+    const w = writes[0];
+    deps.access.recordWrite(scope, kindOf(w), w.op === 'delete' ? w.id : w.entity.id);
+    return;
+  }
+  const kinds = [...new Set(writes.map(kindOf))].sort().join('+');
+  const first = writes[0];
+  deps.access.recordWrite(scope, kinds, first.op === 'delete' ? first.id : first.entity.id, writes.length);
 }
 
 /** Reads of an unknown tenant answer NonexistentTenant (clause 4.14), not an empty result. */

@@ -27,6 +27,7 @@ export class EntityService {
 
   /** Clause 5.6.1: AlreadyExists if the id is taken. Returns the new entity's id. */
   async create(scope: RequestScope, doc: unknown): Promise<string> {
+    this.deps.access.reach(scope);
     const entity = parseEntity(doc, scope.context, this.deps.now());
     return commit(this.deps, scope, [entity.id], (current) => {
       if (current.has(entity.id)) throw new NgsiError('AlreadyExists', `Entity ${entity.id} already exists`);
@@ -37,9 +38,10 @@ export class EntityService {
   /** Clause 5.7.1. Projection (attrs, pick, omit) is the renderer's business. */
   async retrieve(scope: RequestScope, id: string): Promise<Entity> {
     assertEntityId(id);
+    this.deps.access.reach(scope);
     const entity = await this.deps.store.getEntity(scope.tenant, id);
     if (!entity) throw await entityNotFound(this.deps, scope, id);
-    return entity;
+    return this.deps.access.readable(scope, entity);
   }
 
   /** Clause 5.6.18: the whole entity is replaced; only id and createdAt survive. */
@@ -59,6 +61,7 @@ export class EntityService {
   /** Clause 5.6.6. */
   async delete(scope: RequestScope, id: string): Promise<void> {
     assertEntityId(id);
+    this.deps.access.reach(scope);
     await assertTenantExists(this.deps, scope);
     await commit(this.deps, scope, [id], (current) => {
       const previous = current.get(id);
@@ -76,6 +79,7 @@ export class EntityService {
     id: string,
     change: (current: Entity) => Entity | { entity: Entity; result: T },
   ): Promise<T> {
+    this.deps.access.reach(scope);
     await assertTenantExists(this.deps, scope);
     return commit(this.deps, scope, [id], (current) => {
       const previous = current.get(id);

@@ -8,6 +8,7 @@ import type { EntityFilter } from '../ngsi/query/ast';
 import type { Page, QueryResult } from '../store/port';
 import { assertTenantExists, commit, type BrokerDeps } from './deps';
 import type { RequestScope } from './scope';
+import { queryVisible, visibleQuery } from './visibility';
 
 /** Clause 6.4.3.2: a query must select something (Orion-LD: "too broad query"). */
 export function assertSelective(filter: EntityFilter): void {
@@ -30,8 +31,9 @@ export class QueryService {
     if (page.limit > this.deps.limits.maxLimit) {
       throw new NgsiError('TooManyResults', `limit ${page.limit} exceeds the maximum of ${this.deps.limits.maxLimit}`);
     }
+    const visible = visibleQuery(this.deps, scope, 'read', filter);
     await assertTenantExists(this.deps, scope);
-    return this.deps.store.queryEntities(scope.tenant, filter, { limit: page.limit, offset: page.offset, count: page.count });
+    return queryVisible(this.deps, scope, visible, { limit: page.limit, offset: page.offset, count: page.count });
   }
 
   /**
@@ -48,7 +50,9 @@ export class QueryService {
       if (targets.size === 0) break;
       for (const id of targets) seen.add(id);
       const ids = [...targets];
-      const { entities } = await this.deps.store.queryEntities(scope.tenant, { ids }, { limit: ids.length, offset: 0, count: false });
+      // Linked entities the caller may not read are left out as if the link dangled.
+      const visible = visibleQuery(this.deps, scope, 'read', { ids });
+      const { entities } = await queryVisible(this.deps, scope, visible, { limit: ids.length, offset: 0, count: false });
       for (const e of entities) found.set(e.id, e);
       frontier = entities;
     }
@@ -58,10 +62,12 @@ export class QueryService {
   /** DELETE /entities?type=...: deletes every match, in chunks, and publishes each deletion. */
   async purge(scope: RequestScope, filter: EntityFilter): Promise<number> {
     assertSelective(filter);
+    // Only what the caller may delete is selected (the commit checks each deletion again).
+    const visible = visibleQuery(this.deps, scope, 'delete', filter);
     await assertTenantExists(this.deps, scope);
     let deleted = 0;
     for (;;) {
-      const { entities } = await this.deps.store.queryEntities(scope.tenant, filter, { limit: PURGE_CHUNK, offset: 0, count: false });
+      const { entities } = await queryVisible(this.deps, scope, visible, { limit: PURGE_CHUNK, offset: 0, count: false });
       if (entities.length === 0) return deleted;
       const ids = entities.map((e) => e.id);
       deleted += await commit(this.deps, scope, ids, (current) => {

@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { AccessGuard } from '../../src/broker/access';
 import { BatchService } from '../../src/broker/batch';
 import { ChangeFeed, type EntityChange } from '../../src/broker/changes';
 import type { BrokerDeps } from '../../src/broker/deps';
@@ -20,7 +21,7 @@ describe('broker: the change feed (ARCHITECTURE.md, data flow step 2)', () => {
     errors = [];
     const feed = new ChangeFeed((err) => errors.push(err));
     feed.subscribe((changes) => seen.push([...changes]));
-    deps = { store: createSqliteStore({ memory: true }), feed, now: () => '2026-01-01T00:00:00.000Z', limits: { maxBatchEntities: 100, defaultLimit: 20, maxLimit: 1000 } };
+    deps = { store: createSqliteStore({ memory: true }), feed, now: () => '2026-01-01T00:00:00.000Z', limits: { maxBatchEntities: 100, defaultLimit: 20, maxLimit: 1000 }, access: new AccessGuard(undefined) };
   });
   afterEach(() => deps.store.close());
 

@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { AccessGuard } from '../../src/broker/access';
 import pino from 'pino';
 import supertest from 'supertest';
 import { createBrokerServices } from '../../src/broker';
@@ -272,7 +273,7 @@ describe('e2e: Content-Range paging of temporal instances (clause 6.3.10)', () =
   let http: ReturnType<typeof supertest>;
   beforeEach(async () => {
     store = createSqliteStore({ memory: true });
-    const deps = { store, feed: new ChangeFeed(), now: () => new Date().toISOString(), limits: { maxBatchEntities: 100, defaultLimit: 20, maxLimit: 1000, temporalMaxInstances: 3 } };
+    const deps = { store, feed: new ChangeFeed(), now: () => new Date().toISOString(), limits: { maxBatchEntities: 100, defaultLimit: 20, maxLimit: 1000, temporalMaxInstances: 3 }, access: new AccessGuard(undefined) };
     http = supertest(createApp({
       ...createBrokerServices(deps),
       contexts: new ContextManager({ store, selfBaseUrl: 'http://127.0.0.1:1', fetchTimeoutMs: 100, maxContextBytes: 100_000, cacheSize: 10 }),

@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { AccessGuard } from '../../src/broker/access';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import supertest from 'supertest';
@@ -13,7 +14,7 @@ describe('http: unexpected failures', () => {
     const lines: string[] = [];
     const log = pino({ level: 'error' }, new Writable({ write: (chunk, _enc, done) => { lines.push(String(chunk)); done(); } }));
     const store = createSqliteStore({ memory: true });
-    const deps = { store, feed: new ChangeFeed(), now: () => new Date().toISOString(), limits: { maxBatchEntities: 100, defaultLimit: 20, maxLimit: 1000 } };
+    const deps = { store, feed: new ChangeFeed(), now: () => new Date().toISOString(), limits: { maxBatchEntities: 100, defaultLimit: 20, maxLimit: 1000 }, access: new AccessGuard(undefined) };
     const app = createApp({
       ...createBrokerServices(deps),
       contexts: new ContextManager({ store, selfBaseUrl: 'http://127.0.0.1:1', fetchTimeoutMs: 100, maxContextBytes: 1000, cacheSize: 10 }),
