@@ -114,6 +114,14 @@ export class AccessGuard {
     }
   }
 
+  /**
+   * Whether an action on a non-entity resource is allowed, without recording a denial:
+   * for choosing what to show (every subscription or only one's own), not for refusing.
+   */
+  allows(scope: RequestScope, action: Action, resource: string): boolean {
+    return this.policy === undefined || decide(this.policy, this.principalOf(scope), { action, tenant: scope.tenant, resource }).allowed;
+  }
+
   /** An action on a non-entity resource (the @context registry, the audit log, ...). */
   resource(scope: RequestScope, action: Action, resource: string): void {
     if (this.policy === undefined) return;

@@ -7,11 +7,13 @@ import { randomUUID } from 'node:crypto';
 import type { Entity } from '../ngsi/entity';
 import type { CompiledContext, ContextSource } from '../ngsi/jsonld/context';
 import type { EntityFilter } from '../ngsi/query/ast';
+import { compileFilter, type EntityPredicate } from '../ngsi/query/matcher';
 import {
   buildNotification, compileSubscription, type CompiledSubscription, type SubscriptionChange,
 } from '../ngsi/subscription';
 import { subscriptionState, type DeliveryStatus, type Subscription } from '../ngsi/subscription/model';
 import type { Logger } from '../ops/logger';
+import { ownerKey, type VisibleTo } from './owner-view';
 import { DeliveryQueue } from './queue';
 import type { AttemptOutcome, OutgoingNotification, Sender } from './types';
 
@@ -34,6 +36,8 @@ export interface ActiveDeps {
   resolveContext(source: ContextSource): Promise<CompiledContext>;
   /** Current matches of a filter, for periodic notifications (at most `limit`). */
   readEntities(tenant: string, filter: EntityFilter, limit: number): Promise<Entity[]>;
+  /** What a subscription's owner may read of an entity (owner-view.ts). */
+  visibleTo: VisibleTo;
   log: Logger;
   nowMs(): number;
   /** Items left the queue (delivered or not): their outbox entries may be acknowledged. */
@@ -55,7 +59,11 @@ export class ActiveSubscription {
   readonly id: string;
   sub: Subscription;
   status: DeliveryStatus;
+  /** ownerKey(sub.owner): subscriptions with the same key share the owner's view of a change. */
+  ownerKey: string;
   private compiled: CompiledSubscription;
+  /** timeInterval only: the filter, re-checked on what the owner sees of each periodic match. */
+  private periodicFilter: EntityPredicate | undefined = undefined;
   private queue: DeliveryQueue<QueuedChange>;
   private context: Promise<CompiledContext> | undefined = undefined;
   private periodic: NodeJS.Timeout | undefined = undefined;
@@ -68,12 +76,17 @@ export class ActiveSubscription {
     this.id = sub.id;
     this.sub = sub;
     this.status = { ...sub.delivery };
+    this.ownerKey = ownerKey(sub.owner);
     this.compiled = compileSubscription(sub);
     this.queue = this.newQueue();
     this.startPeriodic();
   }
 
-  /** Queues the change if the subscription matches it; true if it did. */
+  /**
+   * Queues the change if the subscription matches it; true if it did. `change` must already
+   * be what the owner may see (owner-view.ts ownerView): matching and the notification then
+   * only ever meet readable attributes.
+   */
   offer(change: SubscriptionChange, seq: number | undefined): boolean {
     if (!this.compiled.matches(change, this.deps.nowMs())) return false;
     this.queue.push({ change, seq });
@@ -88,6 +101,7 @@ export class ActiveSubscription {
   update(sub: Subscription): void {
     const old = this.sub;
     this.sub = sub;
+    this.ownerKey = ownerKey(sub.owner);
     this.compiled = compileSubscription(sub);
     this.context = undefined;
     if (old.throttling !== sub.throttling || old.timeInterval !== sub.timeInterval || old.notification.endpoint.timeout !== sub.notification.endpoint.timeout) {
@@ -170,6 +184,7 @@ export class ActiveSubscription {
   private startPeriodic(): void {
     const every = this.sub.timeInterval;
     if (every === undefined) return;
+    this.periodicFilter = compileFilter(this.sub.filter);
     this.periodic = setInterval(() => void this.tick(), every * 1000);
     this.periodic.unref();
   }
@@ -177,13 +192,22 @@ export class ActiveSubscription {
   private stopPeriodic(): void {
     if (this.periodic !== undefined) clearInterval(this.periodic);
     this.periodic = undefined;
+    this.periodicFilter = undefined;
   }
 
   private async tick(): Promise<void> {
     if (subscriptionState(this.sub, this.deps.nowMs()) !== 'active') return;
     try {
       const entities = await this.deps.readEntities(this.tenant, this.sub.filter, MAX_PERIODIC_ENTITIES);
-      for (const entity of entities) this.queue.push({ change: { kind: 'update', entity }, seq: undefined });
+      const filter = this.periodicFilter;
+      if (filter === undefined) return; // stopped (updated or deleted) while reading
+      for (const found of entities) {
+        // The store matched the whole entity: the owner's view is matched again, so that a
+        // q or geoQ on an attribute the owner may not read selects nothing.
+        const entity = this.deps.visibleTo(this.sub.owner, this.tenant, found);
+        if (entity === undefined || (entity !== found && !filter(entity))) continue;
+        this.queue.push({ change: { kind: 'update', entity }, seq: undefined });
+      }
     } catch (err) {
       this.deps.log.error({ err, tenant: this.tenant, subscription: this.id }, 'periodic notification query failed');
     }

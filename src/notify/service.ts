@@ -12,8 +12,10 @@ import type { EntityChange } from '../broker/changes';
 import type { SubscriptionWatcher } from '../broker/subscriptions';
 import type { DeliveryStatus, Subscription } from '../ngsi/subscription/model';
 import type { EntityStore } from '../store/port';
+import type { SubscriptionChange } from '../ngsi/subscription';
 import { ActiveSubscription, type ActiveDeps, type QueuedChange } from './active-subscription';
 import { OutboxTracker } from './outbox-tracker';
+import { EVERYTHING_VISIBLE, ownerView, type VisibleTo } from './owner-view';
 import { SubscriptionIndex } from './subscription-index';
 
 /** How long acknowledgements and counter updates are gathered before one store write. */
@@ -22,6 +24,15 @@ const STATUS_FLUSH_MS = 1000;
 const STATUS_CHUNK = 100;
 
 type NotifyStore = Pick<EntityStore, 'allSubscriptions' | 'readOutbox' | 'ackOutbox' | 'saveDeliveryStatus' | 'listTenants'>;
+
+export type NotificationServiceDeps = Omit<ActiveDeps, 'settled' | 'statusChanged' | 'visibleTo'> & {
+  /**
+   * Issue 4: what each subscription's owner may read (server.ts: AccessGuard.visibleTo).
+   * Every change, periodic read and outbox replay goes through it before matching. Default:
+   * everything is visible, which is what the guard does with auth off.
+   */
+  visibleTo?: VisibleTo;
+};
 
 interface TenantState {
   index: SubscriptionIndex<ActiveSubscription>;
@@ -37,10 +48,11 @@ export class NotificationService implements SubscriptionWatcher {
 
   constructor(
     private readonly store: NotifyStore,
-    deps: Omit<ActiveDeps, 'settled' | 'statusChanged'>,
+    deps: NotificationServiceDeps,
   ) {
     this.active = {
       ...deps,
+      visibleTo: deps.visibleTo ?? EVERYTHING_VISIBLE,
       settled: (tenant, items) => this.settled(tenant, items),
       statusChanged: (a) => this.dirty.add(a),
     };
@@ -69,7 +81,19 @@ export class NotificationService implements SubscriptionWatcher {
     const entity = change.entity ?? change.previous;
     let queued = 0;
     if (state !== undefined && entity !== undefined) {
-      for (const s of state.index.candidates(entity)) if (s.offer(change, seq)) queued++;
+      // The owner's view is computed once per owner (with auth off every subscription is
+      // owner-less and the view is the change itself: one lookup, nothing copied).
+      const visibleTo = this.active.visibleTo;
+      let views: Map<string, SubscriptionChange | undefined> | undefined;
+      for (const s of state.index.candidates(entity)) {
+        let view: SubscriptionChange | undefined;
+        if (views !== undefined && views.has(s.ownerKey)) view = views.get(s.ownerKey);
+        else {
+          view = ownerView(visibleTo, s.sub.owner, tenant, change);
+          (views ??= new Map()).set(s.ownerKey, view);
+        }
+        if (view !== undefined && s.offer(view, seq)) queued++;
+      }
     }
     if (seq !== undefined) this.stateOf(tenant).outbox.track(seq, queued);
   }

@@ -18,6 +18,11 @@ export interface Page {
   count: boolean;
 }
 
+/** A page of subscriptions, optionally only those of one owner (Subscription.owner.subject). */
+export interface SubscriptionPage extends Page {
+  owner?: string;
+}
+
 export interface QueryResult {
   entities: Entity[];
   count?: number;
@@ -124,8 +129,12 @@ export interface EntityStore {
   /** Insert or replace (by id). `delivery` is stored as given. */
   putSubscription(tenant: string, sub: Subscription): Promise<void>;
   getSubscription(tenant: string, id: string): Promise<Subscription | undefined>;
-  /** In creation order, paged. Unknown tenant: empty. */
-  listSubscriptions(tenant: string, page: Page): Promise<{ subscriptions: Subscription[]; count?: number }>;
+  /**
+   * In creation order, paged. Unknown tenant: empty. With `page.owner`, only the
+   * subscriptions whose owner.subject is that (paging and count included): what a caller
+   * without admin on subscriptions may see (issue 4).
+   */
+  listSubscriptions(tenant: string, page: SubscriptionPage): Promise<{ subscriptions: Subscription[]; count?: number }>;
   /** Deleting the tenant's last subscription also empties its outbox (nobody left to notify). */
   deleteSubscription(tenant: string, id: string): Promise<boolean>;
   /** Every subscription of every existing tenant (loaded once at start). */

@@ -444,6 +444,26 @@ export function runStoreContract(name: string, makeStore: () => Promise<EntitySt
         assert.deepEqual(noCount, { subscriptions: [subscription('urn:s:a')] });
       });
 
+      it("keeps the owner with the subscription, and lists one owner's only, paged and counted, when asked", async () => {
+        const alice = { subject: 'alice', roles: ['viewer'], tenants: [''] };
+        const bob = { subject: 'bob', roles: ['operator'] };
+        const owners = [alice, bob, undefined, alice, bob, alice];
+        for (const [i, owner] of owners.entries()) {
+          await store.putSubscription('', subscription(`urn:s:${i}`, owner === undefined ? {} : { owner }));
+        }
+        assert.deepEqual((await store.getSubscription('', 'urn:s:0'))?.owner, alice);
+        assert.equal((await store.getSubscription('', 'urn:s:2'))?.owner, undefined);
+        const page = (owner: string | undefined, limit: number, offset: number) => store.listSubscriptions('', { limit, offset, count: true, owner });
+        const ids = (r: { subscriptions: Subscription[] }) => r.subscriptions.map((s) => s.id);
+        assert.deepEqual(ids(await page('alice', 2, 0)), ['urn:s:0', 'urn:s:3']);
+        assert.deepEqual(ids(await page('alice', 2, 2)), ['urn:s:5']);
+        assert.equal((await page('alice', 2, 2)).count, 3);
+        assert.deepEqual(await page('bob', 0, 0), { subscriptions: [], count: 2 });
+        assert.deepEqual(await page('carol', 10, 0), { subscriptions: [], count: 0 });
+        assert.equal((await page(undefined, 10, 0)).count, 6, 'no owner filter: every subscription');
+        assert.deepEqual(ids(await store.listSubscriptions('', { limit: 10, offset: 1, count: false, owner: 'bob' })), ['urn:s:4']);
+      });
+
       it('keeps tenants apart, and allSubscriptions returns those of every tenant', async () => {
         await store.putSubscription('acme', subscription('urn:s:1', { description: 'acme' }));
         await store.putSubscription('', subscription('urn:s:1', { description: 'default' }));

@@ -121,6 +121,25 @@ export interface Subscription {
   modifiedAt: string;
   /** Delivery counters; persisted lazily by the store, see EntityStore.saveDeliveryStatus. */
   delivery: DeliveryStatus;
+  /**
+   * Who created it (issue 4), as the request's principal was then; never rendered. Retrieve,
+   * update and delete are limited to the owner (or a subscriptions admin), and every
+   * notification carries only what the owner may read. Absent when created with auth off:
+   * with auth on such a subscription is notified of nothing and must be re-created.
+   */
+  owner?: SubscriptionOwner;
+}
+
+/**
+ * The creator of a subscription, frozen at creation (a later change of the creator's token
+ * roles does not apply to it). Structurally broker/scope.ts Principal and the policy's
+ * PolicyPrincipal, declared here because ngsi/ imports nothing from broker/ or security/.
+ */
+export interface SubscriptionOwner {
+  subject: string;
+  roles: readonly string[];
+  /** The token's tenant claim, when it had one. */
+  tenants?: readonly string[];
 }
 
 /** Clause 5.2.12 status (derived, never stored). */

@@ -20,7 +20,7 @@ import { assemble, checkType } from './parse';
  * (notificationTrigger, isActive, notification.format, ...) go back to it. `notification`
  * members replace the current ones one by one (endpoint as a whole), as in Orion-LD and
  * Stellio, so changing the format does not require resending the endpoint. id, createdAt,
- * the @context and the delivery counters are kept; modifiedAt becomes `now`.
+ * the @context, the owner and the delivery counters are kept; modifiedAt becomes `now`.
  */
 export function patchSubscription(current: Subscription, fragment: Record<string, unknown>, ctx: CompiledContext, now: string): Subscription {
   if (fragment.id !== undefined && fragment.id !== current.id) {
@@ -33,11 +33,14 @@ export function patchSubscription(current: Subscription, fragment: Record<string
   }
   const members: Members = { ...membersOf(current), ...given };
   for (const name of removed) delete members[name];
-  return assemble(
+  const next = assemble(
     members,
     { id: current.id, context: current.context, createdAt: current.createdAt, modifiedAt: now, delivery: current.delivery },
     now,
   );
+  // The owner is not a member a client can set: a PATCH never changes whose rights apply.
+  if (current.owner !== undefined) next.owner = current.owner;
+  return next;
 }
 
 /** The stored subscription's members, in parsed form (no re-parsing, see the header). */

@@ -65,8 +65,10 @@ export type Action = (typeof ACTIONS)[number];
 /**
  * Non-entity resources a permission's `resources` may name. Extend this list when an admin
  * endpoint is added; a policy naming anything else is rejected, so typos fail at load.
+ * `subscriptions`: `admin` on it sees and manages every subscription of the tenant, not
+ * only the caller's own (broker/subscriptions.ts).
  */
-export const ADMIN_RESOURCES = ['audit', 'contexts', 'devices', 'models', 'ota', 'policy', 'tenants'] as const;
+export const ADMIN_RESOURCES = ['audit', 'contexts', 'devices', 'models', 'ota', 'policy', 'subscriptions', 'tenants'] as const;
 export type AdminResource = (typeof ADMIN_RESOURCES)[number];
 
 /** `${sub}` in an id glob: replaced with the token subject. */

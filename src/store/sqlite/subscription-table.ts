@@ -5,7 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { DeliveryStatus, Subscription } from '../../ngsi/subscription/model';
-import type { Page } from '../port';
+import type { SubscriptionPage } from '../port';
 
 interface SubscriptionRow {
   doc: string;
@@ -19,6 +19,8 @@ export class SubscriptionTable {
   private readonly selectPage: Database.Statement<[number, number], SubscriptionRow>;
   private readonly selectAll: Database.Statement<[], SubscriptionRow>;
   private readonly selectCount: Database.Statement<[], { n: number }>;
+  private readonly selectOwnedPage: Database.Statement<[string, number, number], SubscriptionRow>;
+  private readonly selectOwnedCount: Database.Statement<[string], { n: number }>;
   private readonly deleteOne: Database.Statement<[string]>;
   private readonly updateDelivery: Database.Statement<[string, string]>;
 
@@ -34,6 +36,11 @@ export class SubscriptionTable {
     this.selectPage = db.prepare('SELECT doc, delivery FROM subscriptions ORDER BY rowid LIMIT ? OFFSET ?');
     this.selectAll = db.prepare('SELECT doc, delivery FROM subscriptions ORDER BY rowid');
     this.selectCount = db.prepare('SELECT count(*) AS n FROM subscriptions');
+    // The owner lives inside the document (no column, no migration): a tenant holds few
+    // subscriptions, and listing them is rare next to notifying them, so a scan is fine.
+    const owned = "json_extract(doc, '$.owner.subject') = ?";
+    this.selectOwnedPage = db.prepare(`SELECT doc, delivery FROM subscriptions WHERE ${owned} ORDER BY rowid LIMIT ? OFFSET ?`);
+    this.selectOwnedCount = db.prepare(`SELECT count(*) AS n FROM subscriptions WHERE ${owned}`);
     this.deleteOne = db.prepare('DELETE FROM subscriptions WHERE id = ?');
     this.updateDelivery = db.prepare('UPDATE subscriptions SET delivery = ? WHERE id = ?');
   }
@@ -51,9 +58,14 @@ export class SubscriptionTable {
     return row === undefined ? undefined : fromRow(row);
   }
 
-  page(page: Page): { subscriptions: Subscription[]; count?: number } {
-    const subscriptions = page.limit > 0 ? this.selectPage.all(page.limit, page.offset).map(fromRow) : [];
-    return page.count ? { subscriptions, count: this.count() } : { subscriptions };
+  page(page: SubscriptionPage): { subscriptions: Subscription[]; count?: number } {
+    const owner = page.owner;
+    if (owner === undefined) {
+      const subscriptions = page.limit > 0 ? this.selectPage.all(page.limit, page.offset).map(fromRow) : [];
+      return page.count ? { subscriptions, count: this.count() } : { subscriptions };
+    }
+    const subscriptions = page.limit > 0 ? this.selectOwnedPage.all(owner, page.limit, page.offset).map(fromRow) : [];
+    return page.count ? { subscriptions, count: this.selectOwnedCount.get(owner)!.n } : { subscriptions };
   }
 
   all(): Subscription[] {

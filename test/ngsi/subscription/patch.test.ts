@@ -43,6 +43,13 @@ describe('ngsi/subscription patchSubscription (clause 5.8.2)', () => {
     assert.deepEqual(p.delivery, s.delivery);
   });
 
+  it('keeps the owner (issue 4): no fragment can change whose read rights apply', () => {
+    const owner = { subject: 'alice', roles: ['viewer'] };
+    assert.deepEqual(patch({ ...base(), owner }, { q: 'speed>1', isActive: false }).owner, owner);
+    assert.equal('owner' in patch(base(), { q: 'speed>1' }), false, 'an owner-less subscription stays owner-less');
+    bad(base(), { owner }, /owner.*is not a member of Subscription/);
+  });
+
   it("expands the fragment's names with the PATCH request's @context, never re-expands the stored ones", () => {
     const s = base();
     const p = patch(s, { watchedAttributes: ['speed', 'heading'] }, userContext({ speed: `${EX}speed` }));

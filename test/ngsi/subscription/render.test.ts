@@ -62,6 +62,13 @@ describe('ngsi/subscription renderSubscription (clause 5.2.12, 5.8.3)', () => {
     assert.equal((out.geoQ as { geoproperty: string }).geoproperty, `${EX}place`);
   });
 
+  it('never shows the owner (issue 4: it names the creator and its roles)', () => {
+    const s = { ...sub(), owner: { subject: 'alice', roles: ['viewer'], tenants: [''] } };
+    const out = renderSubscription(s, coreContext(), NOW_MS, { sysAttrs: true });
+    assert.equal(JSON.stringify(out).includes('alice'), false);
+    assert.equal('owner' in out, false);
+  });
+
   it('shows the derived status: active, paused, expired', () => {
     const s = sub({ expiresAt: '2024-06-01T13:00:00Z' });
     assert.equal(renderSubscription(s, coreContext(), NOW_MS, { sysAttrs: false }).status, 'active');

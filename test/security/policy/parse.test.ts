@@ -75,7 +75,7 @@ describe('security/policy parse', () => {
       );
       rejects(
         `roles: { r: [ { actions: [admin], resources: [audti] } ] }`,
-        `roles.r[0].resources: unknown resource 'audti' (expected audit, contexts, devices, models, ota, policy, tenants or '*')`,
+        `roles.r[0].resources: unknown resource 'audti' (expected audit, contexts, devices, models, ota, policy, subscriptions, tenants or '*')`,
       );
     });
 
