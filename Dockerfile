@@ -17,6 +17,7 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY ontologies ./ontologies
+COPY policy ./policy
 EXPOSE 1026
 VOLUME /data
 CMD ["node", "dist/main.js", "start"]

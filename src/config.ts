@@ -3,7 +3,18 @@
  * (flags win). Every option is listed in OPTIONS so the README's reference and `--help`
  * come from one table.
  */
+import { join } from 'node:path';
 import { parseRetention } from './ngsi/temporal/retention';
+
+/** `iss` of the tokens Weft's own issuer signs (`weft token`) when no --auth-issuer is set. */
+export const LOCAL_ISSUER = 'urn:weft:local';
+
+/**
+ * The shipped policy. Resolved from this file's directory, which is src/ under tsx and
+ * dist/ after `npm run build` (tsconfig.build.json: rootDir src, outDir dist): both sit
+ * one level below the package root, where policy/ lives.
+ */
+export const DEFAULT_POLICY_FILE = join(__dirname, '..', 'policy', 'default.yaml');
 
 export interface Config {
   host: string;
@@ -44,6 +55,28 @@ export interface Config {
   mqttEmbedded: boolean;
   mqttHost: string;
   mqttPort: number;
+  /** Bearer-token authentication and policy enforcement (issue 4); false: every caller is admin. */
+  auth: boolean;
+  /** `iss` of accepted tokens; undefined = Weft's local issuer (LOCAL_ISSUER, key in dataDir/auth/). */
+  authIssuer: string | undefined;
+  /** `aud` accepted tokens must carry; the local issuer puts the same value in its tokens. */
+  authAudience: string;
+  /** JWKS URL of an external issuer. */
+  authJwksUrl: string | undefined;
+  /** Comma-separated public key files (PEM or JWK/JWKS) of an external issuer. */
+  authKeyFiles: string | undefined;
+  /** Claim names (dotted paths allowed) the principal is read from (security/jwt/principal.ts). */
+  authRolesClaim: string;
+  authScopeClaim: string;
+  /** Scopes with this prefix become roles, prefix stripped; undefined: scopes never become roles. */
+  authScopeRolePrefix: string | undefined;
+  authTenantsClaim: string;
+  /** Allowed clock skew for exp/nbf/iat, seconds. */
+  authClockSkewSec: number;
+  /** The RBAC policy (YAML or JSON); default: the shipped policy/default.yaml. */
+  policyFile: string;
+  /** Days the audit log keeps an event (<dataDir>/audit.sqlite); 0 keeps them forever. */
+  auditRetentionDays: number;
 }
 
 interface OptionSpec {
@@ -78,6 +111,18 @@ export const OPTIONS: OptionSpec[] = [
   { key: 'mqttEmbedded', flag: '--mqtt-embedded', env: 'WEFT_MQTT_EMBEDDED', kind: 'bool', default: true, help: 'run the embedded MQTT broker' },
   { key: 'mqttHost', flag: '--mqtt-host', env: 'WEFT_MQTT_HOST', kind: 'string', default: '127.0.0.1', help: 'address of the embedded MQTT broker' },
   { key: 'mqttPort', flag: '--mqtt-port', env: 'WEFT_MQTT_PORT', kind: 'int', default: 1883, help: 'port of the embedded MQTT broker (0: any free port)' },
+  { key: 'auth', flag: '--auth', env: 'WEFT_AUTH', kind: 'bool', default: true, help: 'require a bearer token (JWT) on /ngsi-ld/v1 and enforce the policy; false: every caller is admin (development only)' },
+  { key: 'authIssuer', flag: '--auth-issuer', env: 'WEFT_AUTH_ISSUER', kind: 'string', default: undefined, help: `iss of accepted tokens (an external identity provider; needs --auth-jwks-url or --auth-key-files); unset: Weft's local issuer (${LOCAL_ISSUER}, \`weft token\`)` },
+  { key: 'authAudience', flag: '--auth-audience', env: 'WEFT_AUTH_AUDIENCE', kind: 'string', default: 'weft', help: 'aud accepted tokens must carry' },
+  { key: 'authJwksUrl', flag: '--auth-jwks-url', env: 'WEFT_AUTH_JWKS_URL', kind: 'string', default: undefined, help: "JWKS URL of the external issuer's signing keys (https; http only to loopback)" },
+  { key: 'authKeyFiles', flag: '--auth-key-files', env: 'WEFT_AUTH_KEY_FILES', kind: 'string', default: undefined, help: "comma-separated public key files (PEM, JWK or JWKS) of the external issuer" },
+  { key: 'authRolesClaim', flag: '--auth-roles-claim', env: 'WEFT_AUTH_ROLES_CLAIM', kind: 'string', default: 'roles', help: 'token claim holding the roles (dotted path allowed, e.g. realm_access.roles)' },
+  { key: 'authScopeClaim', flag: '--auth-scope-claim', env: 'WEFT_AUTH_SCOPE_CLAIM', kind: 'string', default: 'scope', help: "token claim holding OAuth scopes ('scp' for Entra ID / Okta)" },
+  { key: 'authScopeRolePrefix', flag: '--auth-scope-role-prefix', env: 'WEFT_AUTH_SCOPE_ROLE_PREFIX', kind: 'string', default: undefined, help: "scopes starting with this prefix become roles, prefix stripped ('weft:' makes weft:admin the role admin); unset: scopes are not roles" },
+  { key: 'authTenantsClaim', flag: '--auth-tenants-claim', env: 'WEFT_AUTH_TENANTS_CLAIM', kind: 'string', default: 'tenants', help: 'token claim listing the tenants the token is limited to' },
+  { key: 'authClockSkewSec', flag: '--auth-clock-skew-sec', env: 'WEFT_AUTH_CLOCK_SKEW_SEC', kind: 'int', default: 30, help: 'clock skew tolerated when checking exp, nbf and iat, seconds' },
+  { key: 'policyFile', flag: '--policy', env: 'WEFT_POLICY', kind: 'string', default: DEFAULT_POLICY_FILE, help: 'authorization policy file (YAML or JSON); default: the shipped policy/default.yaml' },
+  { key: 'auditRetentionDays', flag: '--audit-retention-days', env: 'WEFT_AUDIT_RETENTION_DAYS', kind: 'int', default: 30, help: 'days the audit log keeps an event (0: forever)' },
   { key: 'logLevel', flag: '--log-level', env: 'WEFT_LOG_LEVEL', kind: 'string', default: 'info', help: 'fatal, error, warn, info, debug, trace or silent' },
 ];
 
@@ -125,7 +170,28 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
   }
   if (cfg.temporalMaxInstances < 1) throw new Error('--temporal-max-instances / WEFT_TEMPORAL_MAX_INSTANCES: need at least 1');
   parseRetention(cfg.historyRetention); // a bad --history-retention fails at start, not at the first pass
+  checkAuth(cfg);
   return cfg;
+}
+
+/** Auth options that cannot work together fail at start, with the fix in the message. */
+function checkAuth(cfg: Config): void {
+  if (!cfg.auth) return;
+  const external = cfg.authIssuer !== undefined && cfg.authIssuer !== '';
+  const keys = (cfg.authJwksUrl ?? '') !== '' || keyFileList(cfg).length > 0;
+  if (external && !keys) {
+    throw new Error('--auth-issuer / WEFT_AUTH_ISSUER: an external issuer needs its signing keys: give --auth-jwks-url or --auth-key-files');
+  }
+  if (!external && keys) {
+    throw new Error('--auth-jwks-url / --auth-key-files: name the issuer those keys belong to with --auth-issuer (without it Weft uses its own local issuer)');
+  }
+  if (cfg.authAudience === '') throw new Error('--auth-audience / WEFT_AUTH_AUDIENCE: must not be empty');
+  if (cfg.policyFile === '') throw new Error('--policy / WEFT_POLICY: must name a policy file');
+}
+
+/** --auth-key-files as a list of paths. */
+export function keyFileList(cfg: Pick<Config, 'authKeyFiles'>): string[] {
+  return (cfg.authKeyFiles ?? '').split(',').map((p) => p.trim()).filter((p) => p !== '');
 }
 
 export function helpText(): string {

@@ -2,14 +2,18 @@
  * Composition root: the only file that knows every adapter and wires them together
  * (ARCHITECTURE.md). Everything else receives its collaborators as arguments.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
-import { AccessGuard } from './broker/access';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AccessGuard, type AuditSink } from './broker/access';
+import { AuditService } from './broker/audit';
 import { ChangeFeed } from './broker/changes';
 import type { BrokerDeps } from './broker/deps';
 import { createBrokerServices } from './broker';
 import { TemporalRetention } from './broker/retention';
-import type { Config } from './config';
+import { keyFileList, LOCAL_ISSUER, type Config } from './config';
 import { createApp } from './http/app';
 import { ContextManager } from './ngsi/jsonld/manager';
 import { startEmbeddedBroker } from './mqtt/embedded-broker';
@@ -17,6 +21,20 @@ import { createSenders } from './notify/senders';
 import { NotificationService } from './notify/service';
 import { parseRetention } from './ngsi/temporal/retention';
 import { createLogger, type Logger } from './ops/logger';
+import {
+  AuthError,
+  compileClaimMapping,
+  createAuthenticator,
+  createTokenVerifier,
+  isAuthError,
+  loadKeyFiles,
+  LocalIssuer,
+  remoteJwksKeySource,
+  type Authenticator,
+  type KeySource,
+} from './security/jwt';
+import { openAuditLog } from './security/audit';
+import { loadPolicy } from './security/policy/loader';
 import type { EntityStore } from './store/port';
 import { createSqliteStore } from './store/sqlite';
 
@@ -29,7 +47,17 @@ export interface RunningServer {
   port: number;
   /** mqtt://host:port of the embedded MQTT broker, when it runs. */
   mqttUrl: string | undefined;
+  /** Weft's own token issuer, when auth is on and no --auth-issuer is set (tests and embedders mint tokens with it). */
+  localIssuer: LocalIssuer | undefined;
   close(): Promise<void>;
+}
+
+/** What the HTTP app and the broker need from the auth options. */
+interface AuthWiring {
+  access: AccessGuard;
+  /** undefined with --auth=false. */
+  authenticate: Authenticator | undefined;
+  localIssuer: LocalIssuer | undefined;
 }
 
 export async function startServer(config: Config): Promise<RunningServer> {
@@ -46,6 +74,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
 }
 
 async function assemble(config: Config, log: Logger, store: EntityStore, undo: Array<() => Promise<void>>): Promise<RunningServer> {
+  const now = (): string => new Date().toISOString();
+  // Every write and denial is recorded from the first request on; closed last (flushes).
+  const audit = openAuditLog({ dataDir: config.dataDir, memory: config.memory, log, maxAgeMs: config.auditRetentionDays * 86_400_000 });
+  undo.push(() => audit.close());
+  // Before anything listens: a bad policy or unreadable key file stops the start.
+  const auth = await wireAuth(config, log, now, audit, undo);
   const mqtt = config.mqttEmbedded ? await startEmbeddedBroker({ host: config.mqttHost, port: config.mqttPort }) : undefined;
   if (mqtt) undo.push(() => mqtt.close());
   const http: Server = createServer();
@@ -69,10 +103,10 @@ async function assemble(config: Config, log: Logger, store: EntityStore, undo: A
   const deps: BrokerDeps = {
     store,
     feed,
-    now: () => new Date().toISOString(),
+    now,
     limits: { maxBatchEntities: config.maxBatchEntities, defaultLimit: config.defaultLimit, maxLimit: config.maxLimit, temporalMaxInstances: config.temporalMaxInstances },
     hostContext: (source) => contexts.addImplicit(source),
-    access: new AccessGuard(undefined),
+    access: auth.access,
   };
   const sender = createSenders();
   undo.push(() => sender.close());
@@ -88,6 +122,8 @@ async function assemble(config: Config, log: Logger, store: EntityStore, undo: A
     readEntities: async (tenant, filter, limit) => (await store.queryEntities(tenant, filter, { limit, offset: 0, count: false })).entities,
     log,
     nowMs: () => Date.now(),
+    // Checked at notification time: a subscriber gets only what its owner may read now.
+    visibleTo: auth.access.visibleTo.bind(auth.access),
   });
   undo.push(() => notify.close());
   // Before the app takes requests: changes committed before a restart go out first.
@@ -101,6 +137,9 @@ async function assemble(config: Config, log: Logger, store: EntityStore, undo: A
   const app = createApp({
     ...createBrokerServices(deps, notify),
     contexts,
+    access: auth.access,
+    authenticate: auth.authenticate,
+    audit: new AuditService({ access: auth.access, limits: { maxLimit: config.maxLimit } }, audit),
     limits: { defaultLimit: config.defaultLimit, maxBodyBytes: config.maxBodyBytes },
     log,
   });
@@ -114,6 +153,7 @@ async function assemble(config: Config, log: Logger, store: EntityStore, undo: A
     url,
     port,
     mqttUrl: mqtt?.url,
+    localIssuer: auth.localIssuer,
     async close() {
       if (closed) return;
       closed = true;
@@ -133,7 +173,101 @@ async function assemble(config: Config, log: Logger, store: EntityStore, undo: A
       await notify.close();
       await sender.close();
       await mqtt?.close();
+      await audit.close();
       await store.close();
+      for (const step of auth.cleanup) await step();
+    },
+  };
+}
+
+/**
+ * Issue 4: policy, key source, verifier, claim mapping and authenticator from the auth
+ * options. Keys come from Weft's local issuer (key in <dataDir>/auth/, tokens from
+ * `weft token`) unless --auth-issuer names an external one, whose keys come from its JWKS
+ * URL and/or key files (config.ts refuses an external issuer without either).
+ */
+async function wireAuth(config: Config, log: Logger, now: () => string, audit: AuditSink, undo: Array<() => Promise<void>>): Promise<AuthWiring & { cleanup: Array<() => Promise<void>> }> {
+  const cleanup: Array<() => Promise<void>> = [];
+  if (!config.auth) {
+    log.warn('authentication is OFF: every caller is admin (--auth=false is for development only)');
+    return { access: new AccessGuard(undefined, audit, now), authenticate: undefined, localIssuer: undefined, cleanup };
+  }
+  const policy = await loadPolicy(config.policyFile).catch((err: NodeJS.ErrnoException) => {
+    if (typeof err.code === 'string') throw new Error(`--policy / WEFT_POLICY: cannot read ${config.policyFile}: ${err.code}`);
+    throw err;
+  });
+  const external = config.authIssuer !== undefined && config.authIssuer !== '' ? config.authIssuer : undefined;
+  let keys: KeySource;
+  let localIssuer: LocalIssuer | undefined;
+  if (external === undefined) {
+    // In memory mode nothing may be written to dataDir: the key lives in a temporary
+    // directory for the life of the process, so `weft token` cannot reach it.
+    const dir = config.memory ? await mkdtemp(join(tmpdir(), 'weft-auth-')) : config.dataDir;
+    if (config.memory) {
+      const remove = (): Promise<void> => rm(dir, { recursive: true, force: true });
+      undo.push(remove);
+      cleanup.push(remove);
+    }
+    localIssuer = await LocalIssuer.open(dir);
+    keys = localIssuer.keySource;
+    if (config.memory) {
+      log.info('in-memory mode: the local token signing key is temporary, so tokens cannot be minted with `weft token`; use --data-dir, an external --auth-issuer, or --auth=false for a throw-away development server');
+    } else if (localIssuer.created) {
+      log.info({ keyPath: localIssuer.keyPath }, 'created the local token signing key (whoever can read it can mint admin tokens)');
+    }
+  } else {
+    const sources: KeySource[] = [];
+    const files = keyFileList(config);
+    if (files.length > 0) sources.push(await loadKeyFiles(files));
+    if (config.authJwksUrl !== undefined && config.authJwksUrl !== '') sources.push(remoteJwksKeySource({ url: config.authJwksUrl }));
+    keys = firstKnowing(sources);
+  }
+  const verifier = createTokenVerifier({
+    keys,
+    issuer: external ?? LOCAL_ISSUER,
+    audience: config.authAudience,
+    clockToleranceSec: config.authClockSkewSec,
+  });
+  const mapping = compileClaimMapping({
+    rolesClaim: config.authRolesClaim,
+    scopeClaim: config.authScopeClaim,
+    scopeRolePrefix: config.authScopeRolePrefix,
+    tenantsClaim: config.authTenantsClaim,
+  });
+  log.info(
+    {
+      issuer: external ?? LOCAL_ISSUER,
+      audience: config.authAudience,
+      jwksUrl: external === undefined ? undefined : config.authJwksUrl,
+      keyFiles: external === undefined ? undefined : keyFileList(config),
+      policy: config.policyFile,
+    },
+    external === undefined ? 'authentication on: tokens from the local issuer (`weft token`)' : 'authentication on: tokens from an external issuer',
+  );
+  return {
+    access: new AccessGuard(policy, audit, now),
+    authenticate: createAuthenticator(verifier, mapping),
+    localIssuer,
+    cleanup,
+  };
+}
+
+/** Key files first (no I/O), then the JWKS URL, for a kid the previous source does not know. */
+function firstKnowing(sources: readonly KeySource[]): KeySource {
+  if (sources.length === 1) return sources[0];
+  return {
+    async keysFor(header) {
+      let unknown: unknown = new AuthError('unknown_key');
+      for (const source of sources) {
+        try {
+          const found = await source.keysFor(header);
+          if (found.length > 0) return found;
+        } catch (err) {
+          if (!isAuthError(err) || err.reason !== 'unknown_key') throw err;
+          unknown = err;
+        }
+      }
+      throw unknown;
     },
   };
 }

@@ -3,11 +3,14 @@
  * No business logic here (ARCHITECTURE.md): routers parse, call the broker, render.
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { AccessGuard } from '../broker/access';
 import { NgsiError } from '../ngsi/errors';
-import type { HttpDeps } from './deps';
+import { authenticate } from './auth';
+import type { AppDeps, HttpDeps } from './deps';
 import { sendProblem } from './problem';
 import { attributesRouter } from './routes/attributes';
 import { batchRouter } from './routes/batch';
+import { auditRouter } from './routes/audit';
 import { contextsRouter } from './routes/contexts';
 import { discoveryRouter } from './routes/discovery';
 import { entitiesRouter } from './routes/entities';
@@ -16,6 +19,19 @@ import { subscriptionsRouter } from './routes/subscriptions';
 import { temporalRouter } from './routes/temporal';
 
 export const API_PREFIX = '/ngsi-ld/v1';
+/** Weft's own administrative API (not NGSI-LD): the audit log. */
+export const ADMIN_PREFIX = '/weft/v1';
+
+/**
+ * A hosted @context document is read without a token: JSON-LD processors (a notification
+ * receiver following the Link header, jsonld.js expanding a response) dereference @context
+ * URLs with no credentials. The documents map terms to IRIs and hold no twin data; changing
+ * them still needs admin (routes/contexts.ts). Their metadata (?details=true) and the list
+ * still need a token.
+ */
+function isContextDocumentRead(req: Request): boolean {
+  return (req.method === 'GET' || req.method === 'HEAD') && /^\/jsonldContexts\/[^/]+$/.test(req.path) && req.query.details === undefined;
+}
 
 /** raw-body's errors -> NGSI-LD problems (413 for oversized bodies). */
 function bodyErrors(err: unknown, _req: Request, res: Response, next: NextFunction): void {
@@ -29,13 +45,24 @@ function bodyErrors(err: unknown, _req: Request, res: Response, next: NextFuncti
   next(err);
 }
 
-export function createApp(deps: HttpDeps): express.Express {
+export function createApp(appDeps: AppDeps): express.Express {
+  if (appDeps.authenticate !== undefined && appDeps.access?.enabled !== true) {
+    // Tokens checked but no policy applied would let any valid token do anything.
+    throw new Error('createApp: an authenticator needs an AccessGuard with a policy');
+  }
+  const deps: HttpDeps = { ...appDeps, access: appDeps.access ?? new AccessGuard(undefined), authenticate: appDeps.authenticate };
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
   app.set('query parser', 'simple');
 
   const api = express.Router();
+  // First, before a body is read: an anonymous client cannot make Weft buffer 2 MiB.
+  // /health (below, outside the API) stays open for probes.
+  if (deps.authenticate !== undefined) {
+    const check = authenticate(deps.authenticate, deps.log);
+    api.use((req, res, next) => (isContextDocumentRead(req) ? next() : check(req, res, next)));
+  }
   // Bodies are read raw and parsed by http/request.ts so that JSON errors, media types
   // and the @context rules all yield NGSI-LD ProblemDetails.
   api.use(express.raw({ type: () => true, limit: deps.limits.maxBodyBytes }));
@@ -48,6 +75,12 @@ export function createApp(deps: HttpDeps): express.Express {
   api.use(temporalRouter(deps));
   api.use(subscriptionsRouter(deps));
   app.use(API_PREFIX, api);
+  if (deps.audit !== undefined) {
+    const admin = express.Router();
+    if (deps.authenticate !== undefined) admin.use(authenticate(deps.authenticate, deps.log));
+    admin.use(auditRouter({ audit: deps.audit, contexts: deps.contexts }));
+    app.use(ADMIN_PREFIX, admin);
+  }
   app.use(healthRouter());
 
   app.use((req: Request, res: Response) => {

@@ -8,6 +8,7 @@ import type { RequestScope } from '../broker/scope';
 import { NgsiError } from '../ngsi/errors';
 import type { CompiledContext, ContextSource } from '../ngsi/jsonld/context';
 import type { ContextManager } from '../ngsi/jsonld/manager';
+import { principalOf } from './auth';
 import { contextUrlFromLink } from './link';
 import { JSON_LD, assertBodyType } from './media';
 
@@ -29,8 +30,17 @@ export function linkOf(req: Request): string | undefined {
   return Array.isArray(l) ? l.join(', ') : l;
 }
 
+/** The principal is what http/auth.ts verified (undefined with auth off). */
 function scopeWith(req: Request, context: CompiledContext): RequestScope {
-  return { tenant: tenantOf(req), principal: undefined, context, requestId: randomUUID() };
+  return { tenant: tenantOf(req), principal: principalOf(req), context, requestId: randomUUID() };
+}
+
+/**
+ * Scope of a request whose terms do not matter (administrative checks): the core @context,
+ * so no Link header is resolved (and no remote @context fetched) before authorization.
+ */
+export function scopeOf(req: Request, contexts: ContextManager): RequestScope {
+  return scopeWith(req, contexts.core);
 }
 
 /** Scope of a request without a body: the @context comes from the Link header, if any. */

@@ -9,6 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import supertest from 'supertest';
+import { LOCAL_ISSUER } from '../../src/config';
+import { LocalIssuer } from '../../src/security/jwt';
 import { startTestReceiver as startReceiver, type TestReceiver as Receiver } from '../helpers/receiver';
 import { sensor } from '../helpers/server';
 
@@ -61,7 +63,10 @@ describe('e2e: crash survival of notifications', function () {
     rx.answer({ status: 503 });
     const first = await startChild(dataDir, ['--notify-backoff-ms', '600000']);
     child = first.child;
-    const api = supertest(first.url);
+    // The child's local issuer keeps its key in the data directory: mint an admin token with it.
+    const issuer = await LocalIssuer.open(dataDir);
+    const token = await issuer.issue({ subject: 'crash-test', roles: ['admin'], ttlSec: 600, issuer: LOCAL_ISSUER, audience: 'weft' });
+    const api = supertest.agent(first.url).set('Authorization', `Bearer ${token}`);
     await api.post('/ngsi-ld/v1/subscriptions').set('Content-Type', 'application/json').send(JSON.stringify({
       id: 'urn:ngsi-ld:Subscription:crash', type: 'Subscription', entities: [{ type: 'Sensor' }],
       notification: { endpoint: { uri: rx.url } },

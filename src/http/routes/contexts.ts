@@ -1,5 +1,10 @@
 /**
  * /ngsi-ld/v1/jsonldContexts (clause 6.30 - 6.31; @context management, clause 5.13).
+ *
+ * Hosted @contexts change how every tenant's terms expand, so adding, deleting and
+ * reloading them is the `admin` action on the `contexts` resource (policy/default.yaml:
+ * admin only). Listing them and their details needs any valid token; the documents
+ * themselves are served without one (app.ts: JSON-LD processors fetch them bare).
  */
 import { Router } from 'express';
 import { NgsiError } from '../../ngsi/errors';
@@ -7,7 +12,7 @@ import type { HttpDeps } from '../deps';
 import { handle, methodNotAllowed, param } from '../handle';
 import { checkParams, str, type Query } from '../params/allowed';
 import { parseBoolean } from '../params/options';
-import { readJsonBody } from '../request';
+import { readJsonBody, scopeOf } from '../request';
 import { sendCreated, sendNoContent, sendPlain } from '../respond';
 
 const KINDS = new Set(['Hosted', 'Cached', 'ImplicitlyCreated']);
@@ -17,6 +22,7 @@ export function contextsRouter(deps: HttpDeps): Router {
 
   r.post('/jsonldContexts', handle(async (req, res) => {
     checkParams(req.query as Query, new Set());
+    deps.access.resource(scopeOf(req, deps.contexts), 'admin', 'contexts');
     const body = readJsonBody(req);
     const stored = await deps.contexts.addHosted(body.doc);
     sendCreated(res, 'jsonldContexts', stored.id);
@@ -46,6 +52,7 @@ export function contextsRouter(deps: HttpDeps): Router {
   r.delete('/jsonldContexts/:contextId', handle(async (req, res) => {
     const query = req.query as Query;
     checkParams(query, new Set(['reload']));
+    deps.access.resource(scopeOf(req, deps.contexts), 'admin', 'contexts');
     await deps.contexts.delete(param(req, 'contextId'), { reload: parseBoolean(query, 'reload') });
     sendNoContent(res);
   }));
