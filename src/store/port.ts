@@ -9,6 +9,7 @@
 import type { Attribute, AttributeKind, Entity, Iri } from '../ngsi/entity';
 import type { EntityFilter } from '../ngsi/query/ast';
 import type { DeliveryStatus, Subscription } from '../ngsi/subscription/model';
+import type { Device, PendingCommand, ServiceGroup } from '../devices/model';
 import type { TemporalEntity, TemporalEntityInput, TemporalQuery } from '../ngsi/temporal/model';
 
 export interface Page {
@@ -73,7 +74,7 @@ export interface StoredContext {
   numberOfHits: number;
 }
 
-export interface EntityStore {
+export interface EntityStore extends DeviceRegistryStore {
   hasTenant(tenant: string): Promise<boolean>;
   listTenants(): Promise<string[]>;
 
@@ -148,4 +149,48 @@ export interface EntityStore {
   ackOutbox(tenant: string, upTo: number): Promise<void>;
 
   close(): Promise<void>;
+}
+
+/** A page of devices, optionally of one service group only. */
+export interface DevicePage extends Page {
+  apikey?: string;
+}
+
+/**
+ * The device registry (issue 5): service groups and devices per tenant, and the commands
+ * waiting for a device. Apikeys are unique across tenants (an MQTT topic names the apikey,
+ * not the tenant), so one global lookup finds a topic's tenant.
+ */
+export interface DeviceRegistryStore {
+  /**
+   * Insert or replace (by tenant + apikey). 'conflict' when another tenant already holds
+   * the apikey (nothing written). The registry is not an entity tenant: provisioning
+   * alone does not make hasTenant() true (creating the twin does).
+   */
+  putServiceGroup(tenant: string, group: ServiceGroup): Promise<'ok' | 'conflict'>;
+  getServiceGroup(tenant: string, apikey: string): Promise<ServiceGroup | undefined>;
+  /** The group of an apikey, whichever tenant holds it. */
+  findServiceGroup(apikey: string): Promise<{ tenant: string; group: ServiceGroup } | undefined>;
+  /** In creation order, paged. */
+  listServiceGroups(tenant: string, page: Page): Promise<{ groups: ServiceGroup[]; count?: number }>;
+  /** False if absent. Its devices stay (the broker refuses to delete a group with devices). */
+  deleteServiceGroup(tenant: string, apikey: string): Promise<boolean>;
+
+  /** Insert or replace (by tenant + deviceId). */
+  putDevice(tenant: string, device: Device): Promise<void>;
+  getDevice(tenant: string, deviceId: string): Promise<Device | undefined>;
+  /** The device named by an MQTT topic: its group's tenant, then the device there with that apikey. */
+  findDevice(apikey: string, deviceId: string): Promise<{ tenant: string; device: Device } | undefined>;
+  /** In creation order, paged; page.apikey: only that group's devices. */
+  listDevices(tenant: string, page: DevicePage): Promise<{ devices: Device[]; count?: number }>;
+  /** False if absent. Also deletes its pending commands. */
+  deleteDevice(tenant: string, deviceId: string): Promise<boolean>;
+
+  /** Insert or replace (by tenant + id). */
+  putCommand(tenant: string, command: PendingCommand): Promise<void>;
+  /** The device's pending commands, oldest first. */
+  listCommands(tenant: string, deviceId: string): Promise<PendingCommand[]>;
+  /** Every pending command of every tenant, oldest first (at start: what to resend or expire). */
+  allCommands(): Promise<Array<{ tenant: string; command: PendingCommand }>>;
+  deleteCommand(tenant: string, id: string): Promise<boolean>;
 }

@@ -7,6 +7,7 @@ import type { Entity } from '../../src/ngsi/entity';
 import { NgsiError } from '../../src/ngsi/errors';
 import type { EntityFilter } from '../../src/ngsi/query/ast';
 import type { DeliveryStatus, Subscription } from '../../src/ngsi/subscription/model';
+import type { Device, PendingCommand, ServiceGroup } from '../../src/devices/model';
 import type { EntityStore, EntityWrite, StoredContext } from '../../src/store/port';
 import {
   BUILDING_1, DEVICE_1, DEVICE_2, SENSOR_1, SENSOR_2, SENSOR_3, SENSOR_4, SENSOR_5, dataset,
@@ -48,6 +49,64 @@ export function subscription(id: string, more: Partial<Subscription> = {}): Subs
     createdAt: '2024-05-01T00:00:00Z',
     modifiedAt: '2024-05-01T00:00:00Z',
     delivery: { timesSent: 0, timesFailed: 0 },
+    ...more,
+  };
+}
+
+/** A service group as the broker hands it to a store (validated, names expanded). */
+export function serviceGroup(apikey: string, more: Partial<ServiceGroup> = {}): ServiceGroup {
+  return {
+    apikey,
+    entityType: iri('Sensor'),
+    attributes: [
+      { objectId: 't', name: iri('temperature'), kind: 'Property', valueType: 'Number', unitCode: 'CEL' },
+      { objectId: 'l', name: LOCATION, kind: 'GeoProperty', valueType: 'geo:point' },
+    ],
+    staticAttributes: [
+      { name: iri('site'), attribute: { type: 'Property', value: { building: 'B1', floors: [1, 2, { roof: true }], note: null } } },
+      { name: LOCATION, attribute: point(-3.7, 40.41) },
+    ],
+    commands: [{ name: iri('reboot'), objectId: 'reboot' }],
+    payload: 'json',
+    autoprovision: true,
+    unknownKeys: 'store',
+    credentials: { passwordHash: 'scrypt$16384$8$1$c2FsdA$aGFzaA', publicKeys: [{ kty: 'OKP', kid: 'k1', crv: 'Ed25519', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo' }] },
+    createdAt: '2024-05-01T00:00:00Z',
+    modifiedAt: '2024-05-01T00:00:00Z',
+    ...more,
+  };
+}
+
+/** A device as the broker hands it to a store. */
+export function device(deviceId: string, apikey: string, more: Partial<Device> = {}): Device {
+  return {
+    deviceId,
+    apikey,
+    entityId: `urn:ngsi-ld:Sensor:${deviceId}`,
+    entityType: iri('Sensor'),
+    payload: 'ul',
+    attributes: [{ objectId: 'h', name: iri('humidity'), kind: 'Property', valueType: 'Integer' }],
+    staticAttributes: [{ name: iri('owner'), attribute: { type: 'Relationship', object: 'urn:ngsi-ld:Person:1', datasetId: 'urn:d:1' } }],
+    commands: [{ name: iri('open'), objectId: 'o' }],
+    credentials: { publicKeys: [{ kty: 'EC', kid: 'thumb', crv: 'P-256', x: 'x-coord', y: 'y-coord' }] },
+    autoprovisioned: false,
+    createdAt: '2024-05-01T00:00:00Z',
+    modifiedAt: '2024-05-01T00:00:00Z',
+    ...more,
+  };
+}
+
+/** A pending command as the gateway hands it to a store. */
+export function pendingCommand(id: string, deviceId: string, more: Partial<PendingCommand> = {}): PendingCommand {
+  return {
+    id,
+    deviceId,
+    name: iri('open'),
+    value: { angle: 90, steps: [1, 2.5], label: 'ünï' },
+    status: 'PENDING',
+    attempts: 1,
+    createdAt: '2024-05-01T00:00:00Z',
+    expiresAt: '2024-05-01T00:05:00Z',
     ...more,
   };
 }
@@ -586,6 +645,219 @@ export function runStoreContract(name: string, makeStore: () => Promise<EntitySt
         ]);
         assert.deepEqual(outcomes.map((o) => o.status), ['rejected', 'fulfilled']);
         assert.deepEqual((await store.readOutbox('')).map((e) => [e.kind, e.id]), [['create', 'urn:x:1']]);
+      });
+    });
+
+    describe('device registry', () => {
+      const page = (limit: number, offset: number, count = false) => ({ limit, offset, count });
+
+      it('stores, reads back exactly, replaces and deletes service groups', async () => {
+        const g = serviceGroup('key-1');
+        assert.equal(await store.putServiceGroup('acme', g), 'ok');
+        assert.deepEqual(await store.getServiceGroup('acme', 'key-1'), g);
+        assert.equal(await store.getServiceGroup('', 'key-1'), undefined, 'another tenant does not see it');
+        assert.equal(await store.getServiceGroup('acme', 'key-2'), undefined);
+        const replaced = serviceGroup('key-1', { payload: 'ul', autoprovision: false, credentials: {}, staticAttributes: [], modifiedAt: '2024-05-02T00:00:00Z' });
+        assert.equal(await store.putServiceGroup('acme', replaced), 'ok');
+        assert.deepEqual(await store.getServiceGroup('acme', 'key-1'), replaced);
+        assert.deepEqual(await store.listServiceGroups('acme', page(10, 0, true)), { groups: [replaced], count: 1 });
+        assert.equal(await store.deleteServiceGroup('', 'key-1'), false, 'only its own tenant deletes it');
+        assert.equal(await store.deleteServiceGroup('acme', 'key-1'), true);
+        assert.equal(await store.deleteServiceGroup('acme', 'key-1'), false);
+        assert.equal(await store.getServiceGroup('acme', 'key-1'), undefined);
+        assert.equal(await store.findServiceGroup('key-1'), undefined);
+      });
+
+      it('refuses an apikey another tenant holds, writing nothing, and frees it once deleted', async () => {
+        const mine = serviceGroup('shared');
+        await store.putServiceGroup('acme', mine);
+        assert.equal(await store.putServiceGroup('other', serviceGroup('shared', { entityType: iri('Thief') })), 'conflict');
+        assert.equal(await store.putServiceGroup('', serviceGroup('shared')), 'conflict');
+        assert.deepEqual(await store.getServiceGroup('acme', 'shared'), mine);
+        assert.equal(await store.getServiceGroup('other', 'shared'), undefined);
+        assert.deepEqual(await store.listServiceGroups('other', page(10, 0, true)), { groups: [], count: 0 });
+        assert.deepEqual(await store.findServiceGroup('shared'), { tenant: 'acme', group: mine });
+        await store.deleteServiceGroup('acme', 'shared');
+        assert.equal(await store.putServiceGroup('other', serviceGroup('shared')), 'ok');
+        assert.equal((await store.findServiceGroup('shared'))?.tenant, 'other');
+      });
+
+      it('finds a group by apikey whichever tenant holds it', async () => {
+        const a = serviceGroup('key-a');
+        const b = serviceGroup('key-b', { payload: 'ul' });
+        const d = serviceGroup('key-d');
+        await store.putServiceGroup('acme', a);
+        await store.putServiceGroup('Acme', b);
+        await store.putServiceGroup('', d);
+        assert.deepEqual(await store.findServiceGroup('key-a'), { tenant: 'acme', group: a });
+        assert.deepEqual(await store.findServiceGroup('key-b'), { tenant: 'Acme', group: b });
+        assert.deepEqual(await store.findServiceGroup('key-d'), { tenant: '', group: d });
+        assert.equal(await store.findServiceGroup('KEY-A'), undefined, 'apikeys are case-sensitive');
+        assert.equal(await store.findServiceGroup('nope'), undefined);
+      });
+
+      it('lists a tenant\'s groups in creation order, paged and counted; a replacement keeps its place', async () => {
+        for (const k of ['g1', 'g2', 'g3', 'g4']) await store.putServiceGroup('acme', serviceGroup(k));
+        await store.putServiceGroup('other', serviceGroup('o1'));
+        await store.putServiceGroup('acme', serviceGroup('g2', { modifiedAt: '2024-06-01T00:00:00Z' }));
+        const keys = async (limit: number, offset: number, count = false) => {
+          const r = await store.listServiceGroups('acme', page(limit, offset, count));
+          return { keys: r.groups.map((g) => g.apikey), count: r.count };
+        };
+        assert.deepEqual(await keys(10, 0), { keys: ['g1', 'g2', 'g3', 'g4'], count: undefined });
+        assert.deepEqual(await keys(2, 1, true), { keys: ['g2', 'g3'], count: 4 });
+        assert.deepEqual(await keys(2, 3, true), { keys: ['g4'], count: 4 });
+        assert.deepEqual(await keys(0, 0, true), { keys: [], count: 4 });
+        assert.deepEqual(await keys(10, 9, true), { keys: [], count: 4 });
+        assert.equal((await store.listServiceGroups('acme', page(10, 1)))['groups'][0].modifiedAt, '2024-06-01T00:00:00Z');
+        assert.deepEqual(await store.listServiceGroups('nobody', page(10, 0, true)), { groups: [], count: 0 });
+        assert.deepEqual(await store.listServiceGroups('nobody', page(10, 0)), { groups: [] });
+      });
+
+      it('stores, reads back exactly, replaces and deletes devices per tenant', async () => {
+        await store.putServiceGroup('acme', serviceGroup('key-1'));
+        const d = device('dev-1', 'key-1');
+        await store.putDevice('acme', d);
+        assert.deepEqual(await store.getDevice('acme', 'dev-1'), d);
+        assert.equal(await store.getDevice('', 'dev-1'), undefined);
+        const replaced = device('dev-1', 'key-1', { credentials: { passwordHash: 'scrypt$x' }, attributes: [], autoprovisioned: true });
+        await store.putDevice('acme', replaced);
+        assert.deepEqual(await store.getDevice('acme', 'dev-1'), replaced);
+        assert.deepEqual(await store.listDevices('acme', page(10, 0, true)), { devices: [replaced], count: 1 });
+        assert.equal(await store.deleteDevice('', 'dev-1'), false);
+        assert.equal(await store.deleteDevice('acme', 'dev-1'), true);
+        assert.equal(await store.deleteDevice('acme', 'dev-1'), false);
+        assert.equal(await store.getDevice('acme', 'dev-1'), undefined);
+        assert.equal(await store.findDevice('key-1', 'dev-1'), undefined);
+      });
+
+      it('keeps a group\'s devices when the group is deleted', async () => {
+        await store.putServiceGroup('acme', serviceGroup('key-1'));
+        await store.putDevice('acme', device('dev-1', 'key-1'));
+        assert.equal(await store.deleteServiceGroup('acme', 'key-1'), true);
+        assert.deepEqual(await store.getDevice('acme', 'dev-1'), device('dev-1', 'key-1'));
+      });
+
+      it('finds the device an MQTT topic names: the apikey\'s tenant, then the device with that apikey there', async () => {
+        await store.putServiceGroup('acme', serviceGroup('key-a'));
+        await store.putServiceGroup('other', serviceGroup('key-o'));
+        const inAcme = device('dev-1', 'key-a');
+        const inOther = device('dev-1', 'key-o', { payload: 'json' });
+        await store.putDevice('acme', inAcme);
+        await store.putDevice('other', inOther);
+        assert.deepEqual(await store.findDevice('key-a', 'dev-1'), { tenant: 'acme', device: inAcme });
+        assert.deepEqual(await store.findDevice('key-o', 'dev-1'), { tenant: 'other', device: inOther });
+        assert.equal(await store.findDevice('key-a', 'dev-2'), undefined);
+        assert.equal(await store.findDevice('nope', 'dev-1'), undefined);
+        // A device of the apikey's tenant under another group is not the topic's device.
+        await store.putServiceGroup('acme', serviceGroup('key-a2'));
+        await store.putDevice('acme', device('dev-3', 'key-a2'));
+        assert.equal(await store.findDevice('key-a', 'dev-3'), undefined);
+        assert.equal((await store.findDevice('key-a2', 'dev-3'))?.tenant, 'acme');
+        // A device naming an apikey held by another tenant is never found through it.
+        await store.putDevice('stray', device('dev-4', 'key-a'));
+        assert.equal(await store.findDevice('key-a', 'dev-4'), undefined);
+        // Nor is a device whose group is gone.
+        await store.deleteServiceGroup('other', 'key-o');
+        assert.equal(await store.findDevice('key-o', 'dev-1'), undefined);
+        // Moving a device to another group moves its lookup too.
+        await store.putDevice('acme', device('dev-1', 'key-a2'));
+        assert.equal(await store.findDevice('key-a', 'dev-1'), undefined);
+        assert.equal((await store.findDevice('key-a2', 'dev-1'))?.device.apikey, 'key-a2');
+      });
+
+      it('lists a tenant\'s devices in creation order, paged and counted, optionally of one group', async () => {
+        await store.putServiceGroup('acme', serviceGroup('k1'));
+        await store.putServiceGroup('acme', serviceGroup('k2'));
+        await store.putServiceGroup('other', serviceGroup('k3'));
+        const plan: Array<[string, string]> = [['d5', 'k1'], ['d1', 'k2'], ['d4', 'k1'], ['d2', 'k1'], ['d3', 'k2']];
+        for (const [id, key] of plan) await store.putDevice('acme', device(id, key));
+        await store.putDevice('other', device('d1', 'k3'));
+        await store.putDevice('acme', device('d4', 'k1', { modifiedAt: '2024-06-01T00:00:00Z' })); // keeps its place
+        const ids = async (p: { limit: number; offset: number; count: boolean; apikey?: string }) => {
+          const r = await store.listDevices('acme', p);
+          return { ids: r.devices.map((d) => d.deviceId), count: r.count };
+        };
+        assert.deepEqual(await ids(page(10, 0)), { ids: ['d5', 'd1', 'd4', 'd2', 'd3'], count: undefined });
+        assert.deepEqual(await ids(page(2, 1, true)), { ids: ['d1', 'd4'], count: 5 });
+        assert.deepEqual(await ids(page(0, 0, true)), { ids: [], count: 5 });
+        assert.deepEqual(await ids({ ...page(10, 0, true), apikey: 'k1' }), { ids: ['d5', 'd4', 'd2'], count: 3 });
+        assert.deepEqual(await ids({ ...page(1, 1, true), apikey: 'k1' }), { ids: ['d4'], count: 3 });
+        assert.deepEqual(await ids({ ...page(10, 0, true), apikey: 'k2' }), { ids: ['d1', 'd3'], count: 2 });
+        assert.deepEqual(await ids({ ...page(10, 0, true), apikey: 'k3' }), { ids: [], count: 0 }, 'another tenant\'s group');
+        assert.deepEqual(await ids({ ...page(10, 0), apikey: 'none' }), { ids: [], count: undefined });
+        assert.deepEqual((await store.listDevices('other', page(10, 0, true))).devices, [device('d1', 'k3')]);
+        assert.deepEqual(await store.listDevices('nobody', page(10, 0, true)), { devices: [], count: 0 });
+      });
+
+      it('keeps pending commands per device, oldest first, and forgets them with the device', async () => {
+        await store.putServiceGroup('acme', serviceGroup('k1'));
+        await store.putDevice('acme', device('dev-1', 'k1'));
+        await store.putDevice('acme', device('dev-2', 'k1'));
+        await store.putDevice('other', device('dev-1', 'k9'));
+        const c1 = pendingCommand('c1', 'dev-1');
+        const c2 = pendingCommand('c2', 'dev-2', { value: 'plain' });
+        const c3 = pendingCommand('c3', 'dev-1', { name: iri('reboot'), value: null, createdAt: '2024-05-01T00:01:00Z' });
+        const o1 = pendingCommand('c1', 'dev-1', { value: 42 }); // same id, other tenant
+        await store.putCommand('acme', c1);
+        await store.putCommand('other', o1);
+        await store.putCommand('acme', c2);
+        await store.putCommand('acme', c3);
+        assert.deepEqual(await store.listCommands('acme', 'dev-1'), [c1, c3]);
+        assert.deepEqual(await store.listCommands('acme', 'dev-2'), [c2]);
+        assert.deepEqual(await store.listCommands('other', 'dev-1'), [o1]);
+        assert.deepEqual(await store.listCommands('acme', 'dev-9'), []);
+        assert.deepEqual(await store.listCommands('nobody', 'dev-1'), []);
+
+        // A replacement (a retry, a status change) keeps the command's place.
+        const c1Delivered = { ...c1, status: 'DELIVERED' as const, attempts: 2 };
+        await store.putCommand('acme', c1Delivered);
+        assert.deepEqual(await store.listCommands('acme', 'dev-1'), [c1Delivered, c3]);
+        assert.deepEqual(await store.allCommands(), [
+          { tenant: 'acme', command: c1Delivered },
+          { tenant: 'other', command: o1 },
+          { tenant: 'acme', command: c2 },
+          { tenant: 'acme', command: c3 },
+        ]);
+
+        assert.equal(await store.deleteCommand('acme', 'c3'), true);
+        assert.equal(await store.deleteCommand('acme', 'c3'), false);
+        assert.equal(await store.deleteCommand('nobody', 'c1'), false);
+        assert.deepEqual(await store.listCommands('acme', 'dev-1'), [c1Delivered]);
+
+        assert.equal(await store.deleteDevice('acme', 'dev-1'), true);
+        assert.deepEqual(await store.listCommands('acme', 'dev-1'), []);
+        assert.deepEqual(await store.allCommands(), [
+          { tenant: 'other', command: o1 },
+          { tenant: 'acme', command: c2 },
+        ]);
+      });
+
+      it('creates no entity tenant, and leaves the entities alone', async () => {
+        await store.putServiceGroup('acme', serviceGroup('k1'));
+        await store.putDevice('acme', device('dev-1', 'k1'));
+        await store.putCommand('acme', pendingCommand('c1', 'dev-1'));
+        await store.getServiceGroup('ghost', 'k1');
+        await store.listDevices('ghost', page(10, 0, true));
+        assert.equal(await store.hasTenant('acme'), false);
+        assert.equal(await store.hasTenant('ghost'), false);
+        assert.deepEqual(await store.listTenants(), ['']);
+        assert.deepEqual(await store.queryEntities('', {}, { limit: 10, offset: 0, count: true }), { entities: [], count: 0 });
+        assert.deepEqual(await store.summarizeTypes(''), []);
+        // Creating the twin is what makes the tenant.
+        await putAll(store, 'acme', [entity('urn:ngsi-ld:Sensor:dev-1', ['Sensor'], {})]);
+        assert.equal(await store.hasTenant('acme'), true);
+        assert.deepEqual(await store.listTenants(), ['', 'acme']);
+        assert.deepEqual(await store.getDevice('acme', 'dev-1'), device('dev-1', 'k1'));
+      });
+
+      it('rejects a tenant name that is too long with BadRequestData, as every other call does', async () => {
+        const tooLong = 'x'.repeat(5000);
+        const bad = (err: unknown) => err instanceof NgsiError && err.problem === 'BadRequestData';
+        await assert.rejects(store.putServiceGroup(tooLong, serviceGroup('k1')), bad);
+        await assert.rejects(store.putDevice(tooLong, device('dev-1', 'k1')), bad);
+        await assert.rejects(store.putCommand(tooLong, pendingCommand('c1', 'dev-1')), bad);
+        assert.equal(await store.findServiceGroup('k1'), undefined);
       });
     });
 

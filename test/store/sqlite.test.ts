@@ -9,6 +9,7 @@ import type { EntityWrite } from '../../src/store/port';
 import { createSqliteStore } from '../../src/store/sqlite';
 import { pageSql } from '../../src/store/sqlite/entity-query';
 import { QueryPlanner } from '../../src/store/sqlite/query-plan';
+import { REGISTRY_SQL } from '../../src/store/sqlite/device-registry-table';
 import { EntityTable } from '../../src/store/sqlite/entity-table';
 import { MIGRATIONS, openDatabase, SCHEMA_VERSION } from '../../src/store/sqlite/schema';
 import { registerSqlFunctions } from '../../src/store/sqlite/sql-functions';
@@ -16,7 +17,7 @@ import { StatementCache } from '../../src/store/sqlite/statement-cache';
 import { TermTable } from '../../src/store/sqlite/term-table';
 import { translateFilter } from '../../src/store/sqlite/filter-sql';
 import { decodeTenant, encodeTenant } from '../../src/store/sqlite/tenant-files';
-import { runStoreContract, putAll, subscription } from './contract';
+import { device, pendingCommand, runStoreContract, putAll, serviceGroup, subscription } from './contract';
 import { dataset, SENSOR_1 } from './dataset';
 import { cmp, entity, exists, iri, LOCATION, matches, num, path as attrPath, prop, scope, str, type } from './fixtures';
 
@@ -192,6 +193,104 @@ describe('SQLite store', () => {
     const store = createSqliteStore({ memory: true });
     await store.close();
     await assert.rejects(store.getEntity('', 'urn:x:1'), /closed/);
+    await assert.rejects(store.findDevice('k1', 'dev-1'), /closed/);
+    await assert.rejects(store.getContext('c1'), /closed/);
+  });
+
+  describe('device registry', () => {
+    it('keeps groups, devices and pending commands across a restart, in the default database only', async () => {
+      const dir = tempDir();
+      const first = createSqliteStore({ dataDir: dir });
+      const group = serviceGroup('key-a');
+      const dev = device('dev-1', 'key-a');
+      const cmd = pendingCommand('c1', 'dev-1');
+      assert.equal(await first.putServiceGroup('Acme', group), 'ok');
+      await first.putServiceGroup('', serviceGroup('key-d'));
+      await first.putDevice('Acme', dev);
+      await first.putDevice('Acme', device('dev-2', 'key-a'));
+      await first.putCommand('Acme', cmd);
+      await first.putCommand('Acme', pendingCommand('c2', 'dev-2'));
+      await first.close();
+      assert.equal(fs.existsSync(path.join(dir, 'tenants')), false, 'no tenant database was created');
+
+      const second = createSqliteStore({ dataDir: dir });
+      assert.deepEqual(await second.listTenants(), ['']);
+      assert.equal(await second.hasTenant('Acme'), false);
+      assert.deepEqual(await second.findServiceGroup('key-a'), { tenant: 'Acme', group });
+      assert.deepEqual(await second.findDevice('key-a', 'dev-1'), { tenant: 'Acme', device: dev });
+      assert.deepEqual((await second.listDevices('Acme', { limit: 10, offset: 0, count: true })).count, 2);
+      assert.deepEqual(await second.listCommands('Acme', 'dev-1'), [cmd]);
+      assert.equal(await second.putServiceGroup('other', serviceGroup('key-a')), 'conflict', 'the apikey is still taken');
+      await second.putCommand('Acme', pendingCommand('c3', 'dev-1'));
+      assert.deepEqual((await second.allCommands()).map((c) => c.command.id), ['c1', 'c2', 'c3']);
+      assert.equal(await second.deleteDevice('Acme', 'dev-1'), true);
+      await second.close();
+
+      const third = createSqliteStore({ dataDir: dir });
+      assert.deepEqual(await third.allCommands(), [{ tenant: 'Acme', command: pendingCommand('c2', 'dev-2') }]);
+      assert.equal(await third.findDevice('key-a', 'dev-1'), undefined);
+      await third.close();
+    });
+
+    it('opens a version 4 data directory (before the registry): entities and contexts stay, the registry works', async () => {
+      const dir = tempDir();
+      const file = path.join(dir, 'default.sqlite');
+      const old = new Database(file);
+      old.exec('CREATE TABLE schema_version (version INTEGER NOT NULL)');
+      for (const step of MIGRATIONS.slice(0, 4)) old.exec(step);
+      old.prepare('INSERT INTO schema_version (version) VALUES (4)').run();
+      const kept = entity('urn:x:old', ['Thing'], { temperature: prop(21) });
+      new EntityTable(old, new TermTable(old)).put(kept);
+      old.prepare("INSERT INTO contexts (id, url, kind, body, created_at) VALUES ('c1', 'http://x/c1', 'Hosted', '{}', 't')").run();
+      old.close();
+
+      const store = createSqliteStore({ dataDir: dir });
+      assert.deepEqual(await store.getEntity('', 'urn:x:old'), kept);
+      assert.equal((await store.getContext('c1'))?.url, 'http://x/c1');
+      assert.deepEqual(await store.listServiceGroups('', { limit: 10, offset: 0, count: true }), { groups: [], count: 0 });
+      assert.equal(await store.putServiceGroup('acme', serviceGroup('k1')), 'ok');
+      await store.putDevice('acme', device('dev-1', 'k1'));
+      assert.equal((await store.findDevice('k1', 'dev-1'))?.tenant, 'acme');
+      await store.close();
+
+      const check = new Database(file, { readonly: true });
+      assert.equal(check.prepare('SELECT version FROM schema_version').pluck().get(), SCHEMA_VERSION);
+      check.close();
+    });
+
+    it('answers the MQTT lookups and the listings from keys and indexes, without scans or sorts', async () => {
+      const dir = tempDir();
+      const store = createSqliteStore({ dataDir: dir });
+      await store.putServiceGroup('acme', serviceGroup('k1'));
+      await store.close();
+      const db = openDatabase({ location: path.join(dir, 'default.sqlite'), mustExist: true });
+      const plan = (sql: string, ...params: unknown[]): string =>
+        (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((r) => r.detail).join('\n');
+      try {
+        const find = plan(REGISTRY_SQL.findDevice, 'k', 'd');
+        assert.match(find, /SEARCH g USING INDEX sqlite_autoindex_service_groups_1 \(apikey=\?\)/);
+        assert.match(find, /SEARCH d USING INDEX sqlite_autoindex_devices_1 \(tenant=\? AND device_id=\?\)/);
+        assert.match(plan(REGISTRY_SQL.findGroup, 'k'), /SEARCH service_groups USING INDEX sqlite_autoindex_service_groups_1 \(apikey=\?\)/);
+        const listings: Array<[string, unknown[]]> = [
+          [REGISTRY_SQL.selectGroupPage, ['t', 10, 0]],
+          [REGISTRY_SQL.selectGroupCount, ['t']],
+          [REGISTRY_SQL.selectDevicePage, ['t', 10, 0]],
+          [REGISTRY_SQL.selectDeviceCount, ['t']],
+          [REGISTRY_SQL.selectGroupDevicePage, ['k', 't', 10, 0]],
+          [REGISTRY_SQL.selectGroupDeviceCount, ['k', 't']],
+          [REGISTRY_SQL.selectCommands, ['t', 'd']],
+          [REGISTRY_SQL.deleteDeviceCommands, ['t', 'd']],
+        ];
+        for (const [sql, params] of listings) {
+          const detail = plan(sql, ...params);
+          assert.match(detail, /SEARCH \w+ USING (COVERING )?INDEX/, `${sql}: ${detail}`);
+          assert.doesNotMatch(detail, /SCAN|TEMP B-TREE/, `${sql}: ${detail}`);
+          if (/count\(\*\)/.test(sql)) assert.match(detail, /COVERING INDEX/, `${sql}: ${detail}`);
+        }
+      } finally {
+        db.close();
+      }
+    });
   });
 
   describe('tenant file names', () => {

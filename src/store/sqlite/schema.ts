@@ -1,6 +1,7 @@
 /**
  * Database layout and connection settings. Every tenant database has the same schema; the
- * default database also holds the @context registry (it is shared by all tenants).
+ * default database also holds the @context registry and the device registry (both shared
+ * by all tenants; their tables stay empty in the other databases).
  *
  * The entity JSON is stored once (`entities.doc`); the other tables are derived index rows,
  * rebuilt from the document on every write (index-rows.ts), that let queries be answered
@@ -9,7 +10,7 @@
 import Database from 'better-sqlite3';
 
 /** Bump with a new entry in MIGRATIONS; a database is migrated step by step on open. */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 const VERSION_1 = `
 -- Attribute names and entity types, interned: index rows carry small integers instead of
@@ -175,8 +176,49 @@ DROP INDEX temporal_by_entity;
 CREATE INDEX temporal_by_entity ON temporal (entity, name_id, ts, seq, num, dataset_id);
 `;
 
+/**
+ * The device registry (issue 5, store/sqlite/device-registry-table.ts), used in the default
+ * database only: one registry for every tenant, so that the apikey an MQTT topic names finds
+ * its tenant, group and device with unique-key lookups (an apikey belongs to one tenant).
+ * Bodies are the JSON of the devices/model objects; the columns repeat the keys they are
+ * looked up, listed and ordered by. Rows stay in their creation order (seq, the rowid) when
+ * replaced: upserts are ON CONFLICT DO UPDATE. An index ends, implicitly, with seq: a
+ * tenant's groups or devices, a group's devices and a device's commands are each one index
+ * range already in creation order (no sort), and their counts read the index alone.
+ */
+const VERSION_5 = `
+CREATE TABLE service_groups (
+  seq INTEGER PRIMARY KEY,
+  apikey TEXT NOT NULL UNIQUE,          -- unique across tenants
+  tenant TEXT NOT NULL,
+  body TEXT NOT NULL                    -- JSON of the ServiceGroup
+);
+CREATE INDEX service_groups_by_tenant ON service_groups (tenant);
+
+CREATE TABLE devices (
+  seq INTEGER PRIMARY KEY,
+  tenant TEXT NOT NULL,
+  device_id TEXT NOT NULL,
+  apikey TEXT NOT NULL,
+  body TEXT NOT NULL,                   -- JSON of the Device
+  UNIQUE (tenant, device_id)
+);
+CREATE INDEX devices_by_tenant ON devices (tenant);
+CREATE INDEX devices_by_apikey ON devices (apikey, tenant);  -- a group's devices (of the tenant holding it)
+
+CREATE TABLE device_commands (
+  seq INTEGER PRIMARY KEY,
+  tenant TEXT NOT NULL,
+  id TEXT NOT NULL,
+  device_id TEXT NOT NULL,
+  body TEXT NOT NULL,                   -- JSON of the PendingCommand
+  UNIQUE (tenant, id)
+);
+CREATE INDEX device_commands_by_device ON device_commands (tenant, device_id);
+`;
+
 /** MIGRATIONS[n] takes a database from version n to n + 1. */
-export const MIGRATIONS: readonly string[] = [VERSION_1, VERSION_2, VERSION_3, VERSION_4];
+export const MIGRATIONS: readonly string[] = [VERSION_1, VERSION_2, VERSION_3, VERSION_4, VERSION_5];
 
 export interface OpenOptions {
   /** File path, or ':memory:'. */

@@ -8,10 +8,12 @@ import fs from 'node:fs';
 import type { Attribute, Entity, Iri } from '../../ngsi/entity';
 import type { EntityFilter } from '../../ngsi/query/ast';
 import type { DeliveryStatus, Subscription } from '../../ngsi/subscription/model';
+import type { Device, PendingCommand, ServiceGroup } from '../../devices/model';
 import type { TemporalEntity, TemporalEntityInput, TemporalQuery } from '../../ngsi/temporal/model';
-import type { EntityStore, OutboxEntry, Page, Plan, QueryResult, StoredContext, TypeSummary } from '../port';
+import type { DevicePage, EntityStore, OutboxEntry, Page, Plan, QueryResult, StoredContext, TypeSummary } from '../port';
 import { checkpointer } from './checkpointer';
 import { ContextTable } from './context-table';
+import { DeviceRegistryTable } from './device-registry-table';
 import { openDatabase } from './schema';
 import { registerSqlFunctions } from './sql-functions';
 import { TenantDb } from './tenant-db';
@@ -41,6 +43,7 @@ const DEFAULT_TENANT = '';
 export class SqliteStore implements EntityStore {
   private readonly tenants = new Map<string, TenantDb>();
   private contextTable: ContextTable | undefined;
+  private registryTable: DeviceRegistryTable | undefined;
   private closed = false;
   /** Database files handed to the checkpoint worker. */
   private readonly files: string[] = [];
@@ -198,6 +201,66 @@ export class SqliteStore implements EntityStore {
     return this.contexts().delete(id);
   }
 
+  // The device registry lives in the default database (device-registry-table.ts): its rows
+  // make no tenant exist (the default tenant always does). Tenant names are checked as
+  // every other call checks them, so a name no tenant database could have is refused alike.
+
+  async putServiceGroup(tenant: string, group: ServiceGroup): Promise<'ok' | 'conflict'> {
+    return this.registry(tenant).putGroup(tenant, group);
+  }
+
+  async getServiceGroup(tenant: string, apikey: string): Promise<ServiceGroup | undefined> {
+    return this.registry(tenant).getGroup(tenant, apikey);
+  }
+
+  async findServiceGroup(apikey: string): Promise<{ tenant: string; group: ServiceGroup } | undefined> {
+    return this.registry().findGroupOf(apikey);
+  }
+
+  async listServiceGroups(tenant: string, page: Page): Promise<{ groups: ServiceGroup[]; count?: number }> {
+    return this.registry(tenant).groups(tenant, page);
+  }
+
+  async deleteServiceGroup(tenant: string, apikey: string): Promise<boolean> {
+    return this.registry(tenant).deleteGroup(tenant, apikey);
+  }
+
+  async putDevice(tenant: string, device: Device): Promise<void> {
+    this.registry(tenant).putDevice(tenant, device);
+  }
+
+  async getDevice(tenant: string, deviceId: string): Promise<Device | undefined> {
+    return this.registry(tenant).getDevice(tenant, deviceId);
+  }
+
+  async findDevice(apikey: string, deviceId: string): Promise<{ tenant: string; device: Device } | undefined> {
+    return this.registry().findDevice(apikey, deviceId);
+  }
+
+  async listDevices(tenant: string, page: DevicePage): Promise<{ devices: Device[]; count?: number }> {
+    return this.registry(tenant).devices(tenant, page);
+  }
+
+  async deleteDevice(tenant: string, deviceId: string): Promise<boolean> {
+    return this.registry(tenant).deleteDevice(tenant, deviceId);
+  }
+
+  async putCommand(tenant: string, command: PendingCommand): Promise<void> {
+    this.registry(tenant).putCommand(tenant, command);
+  }
+
+  async listCommands(tenant: string, deviceId: string): Promise<PendingCommand[]> {
+    return this.registry(tenant).commands(tenant, deviceId);
+  }
+
+  async allCommands(): Promise<Array<{ tenant: string; command: PendingCommand }>> {
+    return this.registry().allCommands();
+  }
+
+  async deleteCommand(tenant: string, id: string): Promise<boolean> {
+    return this.registry(tenant).deleteCommand(tenant, id);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -209,8 +272,17 @@ export class SqliteStore implements EntityStore {
   }
 
   private contexts(): ContextTable {
+    this.assertOpen();
     this.contextTable ??= new ContextTable(this.open(DEFAULT_TENANT, true)!.db);
     return this.contextTable;
+  }
+
+  /** The registry, after checking `tenant` is a valid name (BadRequestData otherwise). */
+  private registry(tenant?: string): DeviceRegistryTable {
+    this.assertOpen();
+    if (tenant !== undefined && tenant !== DEFAULT_TENANT) encodeTenant(tenant);
+    this.registryTable ??= new DeviceRegistryTable(this.open(DEFAULT_TENANT, true)!.db);
+    return this.registryTable;
   }
 
   /** The tenant's database; undefined if it does not exist and `create` is false. */
