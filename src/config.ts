@@ -55,6 +55,18 @@ export interface Config {
   mqttEmbedded: boolean;
   mqttHost: string;
   mqttPort: number;
+  /** External MQTT broker for devices (mqtt[s]://[user:pass@]host:port); undefined: the embedded one. */
+  mqttUrl: string | undefined;
+  /** Shared-subscription group on the external broker ('' : plain subscriptions). */
+  mqttSharedGroup: string;
+  /** The device gateway (provisioning API, MQTT ingestion, commands). */
+  devices: boolean;
+  /** Largest device message accepted, bytes. */
+  maxDeviceMessageBytes: number;
+  /** Longest lifetime (exp - iat) of a device-signed token, seconds. */
+  deviceTokenMaxLifetimeSec: number;
+  /** How long a command waits for the device's answer before TIMEOUT, seconds. */
+  commandTtlSec: number;
   /** Bearer-token authentication and policy enforcement (issue 4); false: every caller is admin. */
   auth: boolean;
   /** `iss` of accepted tokens; undefined = Weft's local issuer (LOCAL_ISSUER, key in dataDir/auth/). */
@@ -111,6 +123,12 @@ export const OPTIONS: OptionSpec[] = [
   { key: 'mqttEmbedded', flag: '--mqtt-embedded', env: 'WEFT_MQTT_EMBEDDED', kind: 'bool', default: true, help: 'run the embedded MQTT broker' },
   { key: 'mqttHost', flag: '--mqtt-host', env: 'WEFT_MQTT_HOST', kind: 'string', default: '127.0.0.1', help: 'address of the embedded MQTT broker' },
   { key: 'mqttPort', flag: '--mqtt-port', env: 'WEFT_MQTT_PORT', kind: 'int', default: 1883, help: 'port of the embedded MQTT broker (0: any free port)' },
+  { key: 'mqttUrl', flag: '--mqtt-url', env: 'WEFT_MQTT_URL', kind: 'string', default: undefined, help: 'external MQTT broker for devices (mqtt://user:pass@host:1883); unset: the embedded broker' },
+  { key: 'mqttSharedGroup', flag: '--mqtt-shared-group', env: 'WEFT_MQTT_SHARED_GROUP', kind: 'string', default: 'weft', help: "shared-subscription group on the external broker, so several Weft instances split the devices' messages ('': every instance gets every message)" },
+  { key: 'devices', flag: '--devices', env: 'WEFT_DEVICES', kind: 'bool', default: true, help: 'run the device gateway (provisioning API, MQTT ingestion, commands)' },
+  { key: 'maxDeviceMessageBytes', flag: '--max-device-message-bytes', env: 'WEFT_MAX_DEVICE_MESSAGE_BYTES', kind: 'int', default: 65_536, help: 'largest device message accepted; larger ones are dropped and counted' },
+  { key: 'deviceTokenMaxLifetimeSec', flag: '--device-token-max-lifetime-sec', env: 'WEFT_DEVICE_TOKEN_MAX_LIFETIME_SEC', kind: 'int', default: 3600, help: 'longest lifetime (exp - iat) of a device-signed token' },
+  { key: 'commandTtlSec', flag: '--command-ttl-sec', env: 'WEFT_COMMAND_TTL_SEC', kind: 'int', default: 3600, help: "how long a command waits for the device's answer before its status becomes TIMEOUT" },
   { key: 'auth', flag: '--auth', env: 'WEFT_AUTH', kind: 'bool', default: true, help: 'require a bearer token (JWT) on /ngsi-ld/v1 and enforce the policy; false: every caller is admin (development only)' },
   { key: 'authIssuer', flag: '--auth-issuer', env: 'WEFT_AUTH_ISSUER', kind: 'string', default: undefined, help: `iss of accepted tokens (an external identity provider; needs --auth-jwks-url or --auth-key-files); unset: Weft's local issuer (${LOCAL_ISSUER}, \`weft token\`)` },
   { key: 'authAudience', flag: '--auth-audience', env: 'WEFT_AUTH_AUDIENCE', kind: 'string', default: 'weft', help: 'aud accepted tokens must carry' },

@@ -2,6 +2,7 @@
  * Composition root: the only file that knows every adapter and wires them together
  * (ARCHITECTURE.md). Everything else receives its collaborators as arguments.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
@@ -16,7 +17,13 @@ import { TemporalRetention } from './broker/retention';
 import { keyFileList, LOCAL_ISSUER, type Config } from './config';
 import { createApp } from './http/app';
 import { ContextManager } from './ngsi/jsonld/manager';
-import { startEmbeddedBroker } from './mqtt/embedded-broker';
+import { startEmbeddedBroker, type EmbeddedBroker } from './mqtt/embedded-broker';
+import { DeviceChannel } from './broker/device-channel';
+import { DeviceService } from './broker/devices';
+import { CommandDispatcher } from './devices/commands';
+import { embeddedAccess, INTERNAL_USERNAME } from './devices/mqtt/access';
+import { MqttGateway } from './devices/mqtt/gateway';
+import { EmbeddedTransport, ExternalTransport, type DeviceTransport } from './devices/mqtt/transport';
 import { createSenders } from './notify/senders';
 import { NotificationService } from './notify/service';
 import { parseRetention } from './ngsi/temporal/retention';
@@ -41,6 +48,8 @@ import { createSqliteStore } from './store/sqlite';
 /** How long a stopping server waits for requests in flight before cutting connections. */
 const SHUTDOWN_GRACE_MS = 5000;
 const RETENTION_INTERVAL_MS = 60 * 60_000;
+/** How often expired device commands are looked for. */
+const COMMAND_SWEEP_MS = 5_000;
 
 export interface RunningServer {
   url: string;
@@ -49,6 +58,8 @@ export interface RunningServer {
   mqttUrl: string | undefined;
   /** Weft's own token issuer, when auth is on and no --auth-issuer is set (tests and embedders mint tokens with it). */
   localIssuer: LocalIssuer | undefined;
+  /** The MQTT device gateway, when it runs (its counters; idle() for tests and benchmarks). */
+  gateway: MqttGateway | undefined;
   close(): Promise<void>;
 }
 
@@ -80,8 +91,6 @@ async function assemble(config: Config, log: Logger, store: EntityStore, undo: A
   undo.push(() => audit.close());
   // Before anything listens: a bad policy or unreadable key file stops the start.
   const auth = await wireAuth(config, log, now, audit, undo);
-  const mqtt = config.mqttEmbedded ? await startEmbeddedBroker({ host: config.mqttHost, port: config.mqttPort }) : undefined;
-  if (mqtt) undo.push(() => mqtt.close());
   const http: Server = createServer();
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
@@ -108,7 +117,15 @@ async function assemble(config: Config, log: Logger, store: EntityStore, undo: A
     hostContext: (source) => contexts.addImplicit(source),
     access: auth.access,
   };
-  const sender = createSenders();
+  // Weft's own login to its embedded broker (the notification sender), fresh per process.
+  const internalSecret = randomBytes(24).toString('base64url');
+  const devices = await startDevices(config, log, deps, contexts, auth, internalSecret, undo);
+  const mqtt = devices.mqtt;
+  const sender = createSenders({
+    mqtt: {
+      localCredentials: (host, port) => (mqtt !== undefined && port === mqtt.port && isLoopbackOr(host, config.mqttHost) ? { username: INTERNAL_USERNAME, password: internalSecret } : undefined),
+    },
+  });
   undo.push(() => sender.close());
   const notify = new NotificationService(store, {
     sender,
@@ -129,6 +146,7 @@ async function assemble(config: Config, log: Logger, store: EntityStore, undo: A
   // Before the app takes requests: changes committed before a restart go out first.
   await notify.start();
   feed.subscribe(notify.onChanges);
+  if (devices.commands !== undefined) feed.subscribe(devices.commands.onChanges);
   const retention = new TemporalRetention(store, parseRetention(config.historyRetention), {
     onError: (err, tenant) => log.error({ err, tenant }, 'temporal retention failed'),
   });
@@ -140,7 +158,8 @@ async function assemble(config: Config, log: Logger, store: EntityStore, undo: A
     access: auth.access,
     authenticate: auth.authenticate,
     audit: new AuditService({ access: auth.access, limits: { maxLimit: config.maxLimit } }, audit),
-    limits: { defaultLimit: config.defaultLimit, maxBodyBytes: config.maxBodyBytes },
+    devices: devices.service,
+    limits: { defaultLimit: config.defaultLimit, maxLimit: config.maxLimit, maxBodyBytes: config.maxBodyBytes },
     log,
   });
   http.on('request', app);
@@ -154,6 +173,7 @@ async function assemble(config: Config, log: Logger, store: EntityStore, undo: A
     port,
     mqttUrl: mqtt?.url,
     localIssuer: auth.localIssuer,
+    gateway: devices.gateway,
     async close() {
       if (closed) return;
       closed = true;
@@ -169,6 +189,7 @@ async function assemble(config: Config, log: Logger, store: EntityStore, undo: A
         http.closeIdleConnections();
       });
       retention.stop();
+      await devices.close();
       // Queued notifications stay in the outbox (sent after the next start).
       await notify.close();
       await sender.close();
@@ -178,6 +199,71 @@ async function assemble(config: Config, log: Logger, store: EntityStore, undo: A
       for (const step of auth.cleanup) await step();
     },
   };
+}
+
+interface DevicesWiring {
+  service: DeviceService | undefined;
+  mqtt: EmbeddedBroker | undefined;
+  gateway: MqttGateway | undefined;
+  commands: CommandDispatcher | undefined;
+  /** Stops the gateway (messages in progress finish); the broker is closed by the caller. */
+  close(): Promise<void>;
+}
+
+/**
+ * Issue 5: the device registry, the device channel, the embedded MQTT broker guarded by
+ * device and application authentication, and the gateway over it (or over --mqtt-url).
+ */
+async function startDevices(
+  config: Config,
+  log: Logger,
+  deps: BrokerDeps,
+  contexts: ContextManager,
+  auth: AuthWiring,
+  internalSecret: string,
+  undo: Array<() => Promise<void>>,
+): Promise<DevicesWiring> {
+  let channel: DeviceChannel | undefined;
+  const service = config.devices ? new DeviceService({ ...deps, onRegistryChange: (change) => channel?.registryChanged(change) }) : undefined;
+  if (service !== undefined) {
+    channel = new DeviceChannel(deps, service, {
+      tokenAudience: config.authAudience,
+      tokenMaxLifetimeSec: config.deviceTokenMaxLifetimeSec,
+      clockToleranceSec: config.authClockSkewSec,
+      requireCredentials: config.auth,
+      context: contexts.core,
+    });
+    await channel.start();
+  }
+  const access = channel === undefined ? undefined : embeddedAccess({ channel, authenticate: auth.authenticate, internalSecret, log: log.child({ component: 'mqtt' }) });
+  const mqtt = config.mqttEmbedded ? await startEmbeddedBroker({ host: config.mqttHost, port: config.mqttPort, hooks: access?.hooks }) : undefined;
+  if (mqtt) undo.push(() => mqtt.close());
+  if (channel === undefined || service === undefined) return { service, mqtt, gateway: undefined, commands: undefined, close: async () => undefined };
+  let transport: DeviceTransport | undefined;
+  if (config.mqttUrl !== undefined && config.mqttUrl !== '') {
+    transport = new ExternalTransport({ url: config.mqttUrl, sharedGroup: config.mqttSharedGroup, log });
+  } else if (mqtt !== undefined && access !== undefined) {
+    transport = new EmbeddedTransport(mqtt.aedes, access.deviceOf);
+  }
+  if (transport === undefined) {
+    log.warn('device gateway: no MQTT broker (--mqtt-embedded=false and no --mqtt-url); provisioning works, devices cannot connect');
+    return { service, mqtt, gateway: undefined, commands: undefined, close: async () => undefined };
+  }
+  const commands = new CommandDispatcher(deps.store, channel, transport, { ttlMs: config.commandTtlSec * 1000, sweepMs: Math.min(COMMAND_SWEEP_MS, Math.max(100, config.commandTtlSec * 500)) }, log);
+  const gateway = new MqttGateway(channel, transport, commands, config.maxDeviceMessageBytes, log.child({ component: 'devices' }));
+  await gateway.start();
+  await commands.start();
+  const close = async (): Promise<void> => {
+    await gateway.close();
+    await commands.close();
+  };
+  undo.push(close);
+  return { service, mqtt, gateway, commands, close };
+}
+
+/** Whether a notification endpoint's host is the embedded broker's address. */
+function isLoopbackOr(host: string, brokerHost: string): boolean {
+  return host === brokerHost || host === '127.0.0.1' || host === '::1' || host === 'localhost';
 }
 
 /**

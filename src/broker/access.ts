@@ -155,19 +155,21 @@ export class AccessGuard {
   write(scope: RequestScope, before: Entity | undefined, after: Entity | undefined): void {
     if (this.policy === undefined) return;
     if (before === undefined && after === undefined) return;
+    // Through the device channel one action, `device`, stands for every kind of write.
+    const as = (action: Action): Action => (scope.channel === 'device' ? 'device' : action);
     if (after === undefined) {
-      this.entity(scope, 'delete', refOf(before!));
+      this.entity(scope, as('delete'), refOf(before!));
       return;
     }
     if (before === undefined) {
-      const mask = this.entity(scope, 'create', refOf(after));
-      this.attributesWritable(scope, 'create', after.id, mask, Object.keys(after.attrs));
+      const mask = this.entity(scope, as('create'), refOf(after));
+      this.attributesWritable(scope, as('create'), after.id, mask, Object.keys(after.attrs));
       return;
     }
-    const mask = this.entity(scope, 'update', refOf(before));
+    const mask = this.entity(scope, as('update'), refOf(before));
     const gained = after.type.filter((t) => !before.type.includes(t));
-    if (gained.length > 0) this.entity(scope, 'create', { id: after.id, types: gained });
-    this.attributesWritable(scope, 'update', after.id, mask, changedAttributes(before, after));
+    if (gained.length > 0) this.entity(scope, as('create'), { id: after.id, types: gained });
+    this.attributesWritable(scope, as('update'), after.id, mask, changedAttributes(before, after));
   }
 
   /**

@@ -24,4 +24,9 @@ export interface RequestScope {
   context: CompiledContext;
   /** Correlates logs, change events and audit records of one request. */
   requestId: string;
+  /**
+   * 'device': the write arrives through the device channel (MQTT, LwM2M) on behalf of a
+   * device, and needs the policy's `device` action instead of create / update / delete.
+   */
+  channel?: 'device';
 }

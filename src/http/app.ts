@@ -12,6 +12,7 @@ import { attributesRouter } from './routes/attributes';
 import { batchRouter } from './routes/batch';
 import { auditRouter } from './routes/audit';
 import { contextsRouter } from './routes/contexts';
+import { devicesRouter } from './routes/devices';
 import { discoveryRouter } from './routes/discovery';
 import { entitiesRouter } from './routes/entities';
 import { healthRouter } from './routes/health';
@@ -75,10 +76,13 @@ export function createApp(appDeps: AppDeps): express.Express {
   api.use(temporalRouter(deps));
   api.use(subscriptionsRouter(deps));
   app.use(API_PREFIX, api);
-  if (deps.audit !== undefined) {
+  if (deps.audit !== undefined || deps.devices !== undefined) {
     const admin = express.Router();
     if (deps.authenticate !== undefined) admin.use(authenticate(deps.authenticate, deps.log));
-    admin.use(auditRouter({ audit: deps.audit, contexts: deps.contexts }));
+    admin.use(express.raw({ type: () => true, limit: deps.limits.maxBodyBytes }));
+    admin.use(bodyErrors);
+    if (deps.audit !== undefined) admin.use(auditRouter({ audit: deps.audit, contexts: deps.contexts }));
+    if (deps.devices !== undefined) admin.use(devicesRouter({ devices: deps.devices, contexts: deps.contexts, limits: deps.limits }));
     app.use(ADMIN_PREFIX, admin);
   }
   app.use(healthRouter());

@@ -1,6 +1,7 @@
 import type { BrokerServices } from '../broker';
 import type { AccessGuard } from '../broker/access';
 import type { AuditService } from '../broker/audit';
+import type { DeviceService } from '../broker/devices';
 import type { ContextManager } from '../ngsi/jsonld/manager';
 import type { Logger } from '../ops/logger';
 import type { Authenticator } from '../security/jwt';
@@ -14,7 +15,9 @@ export interface HttpDeps extends BrokerServices {
   authenticate: Authenticator | undefined;
   /** GET /weft/v1/audit; undefined: the admin API is not mounted (apps assembled in tests). */
   audit?: AuditService;
-  limits: { defaultLimit: number; maxBodyBytes: number };
+  /** /weft/v1/iot/services and /iot/devices; undefined: not mounted. */
+  devices?: DeviceService;
+  limits: { defaultLimit: number; maxLimit: number; maxBodyBytes: number };
   log: Logger;
 }
 

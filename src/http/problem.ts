@@ -23,6 +23,7 @@ export const STATUS: Record<ProblemTypeName, number> = {
   MethodNotAllowed: 405,
   Unauthorized: 401,
   Forbidden: 403,
+  Conflict: 409,
 };
 
 const BY_URI = new Map<string, ProblemTypeName>(

@@ -1,17 +1,17 @@
 /**
  * Who may connect to the embedded MQTT broker and what they may publish or subscribe to.
  *
- * Today every client may do everything except publish on $SYS/ (the broker's own topics):
- * the embedded broker listens on loopback by default. The device gateway replaces these
- * defaults with device authentication (credentials / client certificates from the
- * provisioning registry) and per-device topic authorisation; it passes its hooks to
- * startEmbeddedBroker and nothing else here has to change.
+ * These defaults let every client do everything except publish on $SYS/ (the broker's own
+ * topics); they serve embedders and tests that run the broker alone. Weft itself passes
+ * the device gateway's hooks (devices/mqtt/access.ts: device and application
+ * authentication, per-device topics) to startEmbeddedBroker.
  */
 import type { AedesOptions } from 'aedes';
 
 export type AuthenticateHook = NonNullable<AedesOptions['authenticate']>;
 export type AuthorizePublishHook = NonNullable<AedesOptions['authorizePublish']>;
 export type AuthorizeSubscribeHook = NonNullable<AedesOptions['authorizeSubscribe']>;
+export type AuthorizeForwardHook = NonNullable<AedesOptions['authorizeForward']>;
 
 export interface MqttAuthHooks {
   /** CONNECT: checks client id, username and password ([MQTT-3.1.4-2]: refuse with a CONNACK code). */
@@ -20,6 +20,8 @@ export interface MqttAuthHooks {
   authorizePublish: AuthorizePublishHook;
   /** SUBSCRIBE: may narrow or refuse each subscription (callback with null: refused). */
   authorizeSubscribe: AuthorizeSubscribeHook;
+  /** Before delivering a message to a subscriber: the message, or null to withhold it from that client. */
+  authorizeForward: AuthorizeForwardHook;
 }
 
 /** Any client may connect. */
@@ -41,4 +43,5 @@ export const ALLOW_ALL: MqttAuthHooks = {
   authenticate: allowAnyClient,
   authorizePublish: allowPublishExceptSys,
   authorizeSubscribe: allowAnySubscription,
+  authorizeForward: (_client, packet) => packet,
 };

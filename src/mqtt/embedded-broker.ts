@@ -31,6 +31,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     authenticate: hooks.authenticate,
     authorizePublish: hooks.authorizePublish,
     authorizeSubscribe: hooks.authorizeSubscribe,
+    authorizeForward: hooks.authorizeForward,
   });
   // Tracked so that close() can cut sockets aedes has not taken over yet (mid-CONNECT):
   // net.Server.close() would otherwise wait for them.

@@ -22,6 +22,8 @@ export const ProblemType = {
   MethodNotAllowed: 'urn:weft:errors:MethodNotAllowed',
   Unauthorized: 'urn:weft:errors:Unauthorized',
   Forbidden: 'urn:weft:errors:Forbidden',
+  /** The request conflicts with the resource's state (a service group that still has devices). */
+  Conflict: 'urn:weft:errors:Conflict',
 } as const;
 
 export type ProblemTypeName = keyof typeof ProblemType;
@@ -44,6 +46,7 @@ const titles: Record<ProblemTypeName, string> = {
   MethodNotAllowed: 'Method not allowed',
   Unauthorized: 'Unauthorized',
   Forbidden: 'Forbidden',
+  Conflict: 'Conflict',
 };
 
 /** The JSON body of an error (RFC 7807 ProblemDetails as NGSI-LD uses it). */

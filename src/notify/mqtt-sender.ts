@@ -5,13 +5,18 @@
  * would-be HTTP headers in `metadata` and the Notification in `body`, as Stellio sends it,
  * so one receiver can read both bindings the same way.
  */
-import { BrokerConnection, brokerAddress, type ConnectionTimings } from './mqtt-connection';
+import { BrokerConnection, brokerAddress, type BrokerAddress, type ConnectionTimings } from './mqtt-connection';
 import { mqttSettings } from './mqtt-settings';
 import type { OutgoingNotification, Sender } from './types';
 
 export interface MqttSenderOptions extends Partial<ConnectionTimings> {
   /** A broker client nobody published through for this long is closed (it reconnects forever otherwise). */
   idleCloseMs?: number;
+  /**
+   * Credentials for a broker the endpoint URI gives none for: Weft's own login to its
+   * embedded broker (devices/mqtt/access.ts), which refuses anonymous clients.
+   */
+  localCredentials?: (host: string, port: number) => { username: string; password: string } | undefined;
 }
 
 const DEFAULT_RECONNECT_PERIOD_MS = 1000;
@@ -25,6 +30,7 @@ export class MqttSender implements Sender {
   private readonly connections = new Map<string, BrokerConnection>();
   private readonly timings: ConnectionTimings;
   private readonly idleCloseMs: number;
+  private readonly localCredentials: MqttSenderOptions['localCredentials'];
   private readonly sweeper: NodeJS.Timeout;
   private closed = false;
 
@@ -34,6 +40,7 @@ export class MqttSender implements Sender {
       connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     };
     this.idleCloseMs = options.idleCloseMs ?? DEFAULT_IDLE_CLOSE_MS;
+    this.localCredentials = options.localCredentials;
     // A deleted subscription leaves its client behind; one sweep timer for all of them.
     this.sweeper = setInterval(() => this.closeIdle(), Math.max(1000, Math.min(60_000, this.idleCloseMs / 2)));
     this.sweeper.unref();
@@ -46,7 +53,7 @@ export class MqttSender implements Sender {
     const topic = decodeURIComponent(url.pathname.slice(1));
     if (topic === '') throw new Error(`no topic in ${n.endpoint.uri}: the topic is the URI path`);
     const settings = mqttSettings(n.endpoint.notifierInfo);
-    const conn = this.connection(brokerAddress(url, settings.protocolVersion));
+    const conn = this.connection(this.withLocalCredentials(brokerAddress(url, settings.protocolVersion)));
     conn.lastUsed = Date.now();
     const payload = Buffer.from(JSON.stringify({ metadata: metadata(n), body: n.body }), 'utf8');
 
@@ -64,7 +71,13 @@ export class MqttSender implements Sender {
     await Promise.all(all.map((c) => c.end()));
   }
 
-  private connection(address: ReturnType<typeof brokerAddress>): BrokerConnection {
+  private withLocalCredentials(address: BrokerAddress): BrokerAddress {
+    if (address.username !== undefined || this.localCredentials === undefined) return address;
+    const login = this.localCredentials(address.host, address.port);
+    return login === undefined ? address : { ...address, ...login, key: `${address.key}+local` };
+  }
+
+  private connection(address: BrokerAddress): BrokerConnection {
     let conn = this.connections.get(address.key);
     if (conn === undefined) {
       conn = new BrokerConnection(address, this.timings);

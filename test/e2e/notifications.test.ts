@@ -282,7 +282,9 @@ describe('e2e: notifications', () => {
   it('delivers to an MQTT endpoint on the embedded broker: {metadata, body} on the topic of the URI', async () => {
     const mqttUrl = t.server.mqttUrl;
     assert.ok(mqttUrl, 'the embedded MQTT broker runs');
-    const client = await mqtt.connectAsync(mqttUrl);
+    // The embedded broker admits applications with a Weft token as their password.
+    await assert.rejects(mqtt.connectAsync(mqttUrl, { reconnectPeriod: 0 }));
+    const client = await mqtt.connectAsync(mqttUrl, { username: 'receiver', password: await t.token({ roles: ['viewer'], subject: 'receiver' }) });
     try {
       const messages: Array<{ topic: string; payload: any }> = [];
       client.on('message', (topic, payload) => messages.push({ topic, payload: JSON.parse(payload.toString()) }));

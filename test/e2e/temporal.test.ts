@@ -277,7 +277,7 @@ describe('e2e: Content-Range paging of temporal instances (clause 6.3.10)', () =
     http = supertest(createApp({
       ...createBrokerServices(deps),
       contexts: new ContextManager({ store, selfBaseUrl: 'http://127.0.0.1:1', fetchTimeoutMs: 100, maxContextBytes: 100_000, cacheSize: 10 }),
-      limits: { defaultLimit: 20, maxBodyBytes: 1_000_000 },
+      limits: { defaultLimit: 20, maxLimit: 1000, maxBodyBytes: 1_000_000 },
       log: pino({ level: 'silent' }),
     }));
     // speed at 01:00 .. 07:00 (values 1 .. 7), fuel at 02:00 and 06:00.

@@ -18,7 +18,7 @@ describe('http: unexpected failures', () => {
     const app = createApp({
       ...createBrokerServices(deps),
       contexts: new ContextManager({ store, selfBaseUrl: 'http://127.0.0.1:1', fetchTimeoutMs: 100, maxContextBytes: 1000, cacheSize: 10 }),
-      limits: { defaultLimit: 20, maxBodyBytes: 1000 },
+      limits: { defaultLimit: 20, maxLimit: 1000, maxBodyBytes: 1000 },
       log,
     });
     await store.close(); // every store call now throws a plain Error: a bug, not a client error

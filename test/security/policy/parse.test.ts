@@ -172,9 +172,9 @@ roles:
       return file;
     };
 
-    it('loads the shipped default policy with its five roles', async () => {
+    it('loads the shipped default policy with its six roles', async () => {
       const p = await loadPolicy(DEFAULT_POLICY);
-      assert.deepEqual([...p.roles.keys()].sort(), ['admin', 'auditor', 'device', 'operator', 'viewer']);
+      assert.deepEqual([...p.roles.keys()].sort(), ['admin', 'auditor', 'device', 'deviceManager', 'operator', 'viewer']);
     });
 
     it('expands terms against the inline @context of the document, over the core context', async () => {
