@@ -6,23 +6,10 @@ import { strict as assert } from 'node:assert';
 import mqtt, { type MqttClient } from 'mqtt';
 import { hasMosquitto, MOSQUITTO, startMosquitto, type Mosquitto } from '../notify/mosquitto';
 import { startTestServer, type TestServer } from '../helpers/server';
+import { eventually, sleep } from '../helpers/wait';
 
 const IOT = '/weft/v1/iot';
 const TWIN = 'urn:ngsi-ld:Meter:m1';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function eventually<T>(check: () => Promise<T>, ms = 3000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      return await check();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await sleep(25);
-    }
-  }
-}
-
 async function provision(t: TestServer): Promise<void> {
   await t.http.post(`${IOT}/services`).send({ services: [{ apikey: 'ext', entity_type: 'Meter', attributes: [{ object_id: 'p', name: 'power', type: 'Number' }] }] }).expect(201);
   await t.http.post(`${IOT}/devices`).send({ devices: [{ device_id: 'm1', apikey: 'ext', commands: [{ name: 'switch' }] }] }).expect(201);

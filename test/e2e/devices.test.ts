@@ -8,26 +8,12 @@ import { exportJWK, generateKeyPair } from 'jose';
 import mqtt, { type MqttClient } from 'mqtt';
 import { signDeviceToken } from '../../src/security/devices';
 import { startTestServer, type TestServer } from '../helpers/server';
+import { eventually, sleep } from '../helpers/wait';
 
 const BASE = '/ngsi-ld/v1';
 const IOT = '/weft/v1/iot';
 const TWIN = 'urn:ngsi-ld:Thermometer:th1';
 const DEVICE_PASSWORD = 'device-secret-1';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `check` until it stops throwing (or 3 s pass, then its last error is thrown). */
-async function eventually<T>(check: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + 3000;
-  for (;;) {
-    try {
-      return await check();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await sleep(25);
-    }
-  }
-}
 
 describe('e2e: device gateway (issue 5)', function () {
   let t: TestServer;
