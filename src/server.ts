@@ -159,6 +159,7 @@ async function assemble(config: Config, log: Logger, store: EntityStore, undo: A
     authenticate: auth.authenticate,
     audit: new AuditService({ access: auth.access, limits: { maxLimit: config.maxLimit } }, audit),
     devices: devices.service,
+    deviceStats: devices.gateway === undefined ? undefined : () => ({ ...devices.gateway!.stats }),
     limits: { defaultLimit: config.defaultLimit, maxLimit: config.maxLimit, maxBodyBytes: config.maxBodyBytes },
     log,
   });

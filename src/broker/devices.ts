@@ -173,6 +173,11 @@ export class DeviceService {
 
   // ---- helpers -------------------------------------------------------------------------
 
+  /** For what the gateway reports about itself (counters): the same right as provisioning. */
+  authorize(scope: RequestScope): void {
+    this.guard(scope);
+  }
+
   private guard(scope: RequestScope): void {
     this.deps.access.reach(scope);
     this.deps.access.resource(scope, 'admin', 'devices');

@@ -17,6 +17,8 @@ export interface HttpDeps extends BrokerServices {
   audit?: AuditService;
   /** /weft/v1/iot/services and /iot/devices; undefined: not mounted. */
   devices?: DeviceService;
+  /** The device gateway's counters (GET /weft/v1/iot/stats). */
+  deviceStats?: () => object;
   limits: { defaultLimit: number; maxLimit: number; maxBodyBytes: number };
   log: Logger;
 }

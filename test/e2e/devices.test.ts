@@ -144,6 +144,11 @@ describe('e2e: device gateway (issue 5)', function () {
       await dev.publishAsync('/ul/k1/th1/attrs', 't|1|h', { qos: 1 });
       await eventually(async () => assert.equal(t.server.gateway!.stats.badPayload, bad + 2));
       assert.deepEqual(await twin(), before);
+      const stats = await t.http.get(`${IOT}/stats`).expect(200);
+      assert.equal(stats.body.gateway.badPayload, bad + 2);
+      assert.ok(stats.body.gateway.measures >= 3);
+      const viewer = await t.token({ roles: ['viewer'] });
+      await t.anonymous.get(`${IOT}/stats`).set('Authorization', `Bearer ${viewer}`).expect(403);
     });
 
     it('refuses wrong credentials and unknown devices at CONNECT', async () => {

@@ -18,6 +18,8 @@ import { sendNoContent, sendPlain } from '../respond';
 
 export interface DevicesRouterDeps {
   devices: DeviceService;
+  /** The MQTT gateway's counters (messages, measures, refusals); undefined when no gateway runs. */
+  stats?: () => object;
   contexts: ContextManager;
   limits: { defaultLimit: number; maxLimit: number };
 }
@@ -82,6 +84,13 @@ export function devicesRouter(deps: DevicesRouterDeps): Router {
     sendNoContent(res);
   }));
   r.all('/iot/services/:apikey', methodNotAllowed('GET, PUT, DELETE'));
+
+  r.get('/iot/stats', handle(async (req, res) => {
+    checkParams(req.query as Query, NO_PARAMS);
+    deps.devices.authorize(await scopeFromLink(req, deps.contexts));
+    sendPlain(res, 200, { gateway: deps.stats?.() ?? null });
+  }));
+  r.all('/iot/stats', methodNotAllowed('GET'));
 
   r.post('/iot/devices', handle(async (req, res) => {
     checkParams(req.query as Query, NO_PARAMS);
