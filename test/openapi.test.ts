@@ -17,7 +17,10 @@ const read = (name: string): string => readFileSync(join(root, name), 'utf8');
 
 type Json = Record<string, any>;
 
-/** Paths under /ngsi-ld/v1 and the methods Weft serves on each (GS CIM 009 v1.8.1, clause 6). */
+/**
+ * Paths and the methods Weft serves on each: under /ngsi-ld/v1 (GS CIM 009 v1.8.1, clause 6),
+ * then Weft's own admin API under /weft/v1 (ADMIN_PATHS).
+ */
 const REQUIRED: Record<string, string[]> = {
   '/entities': ['get', 'post', 'delete'],
   '/entities/{entityId}': ['get', 'put', 'patch', 'delete'],
@@ -43,7 +46,16 @@ const REQUIRED: Record<string, string[]> = {
   '/temporal/entities/{entityId}/attrs/{attrId}': ['delete'],
   '/temporal/entities/{entityId}/attrs/{attrId}/{instanceId}': ['patch', 'delete'],
   '/temporal/entityOperations/query': ['post'],
+  // /weft/v1: the audit log (issue 4) and device provisioning (issue 5)
+  '/audit': ['get'],
+  '/iot/services': ['post', 'get'],
+  '/iot/services/{apikey}': ['get', 'put', 'delete'],
+  '/iot/devices': ['post', 'get'],
+  '/iot/devices/{deviceId}': ['get', 'put', 'delete'],
 };
+
+/** The paths of REQUIRED served under /weft/v1 rather than /ngsi-ld/v1. */
+const ADMIN_PATHS = ['/audit', '/iot/services', '/iot/services/{apikey}', '/iot/devices', '/iot/devices/{deviceId}'];
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head', 'trace'];
 
@@ -113,6 +125,21 @@ describe('openapi.yaml', () => {
       for (const m of methods) assert.ok(item[m], `${m.toUpperCase()} ${path} missing`);
     });
   }
+
+  it('serves the admin paths from a /weft/v1 server', () => {
+    for (const path of ADMIN_PATHS) {
+      const servers: Json[] = doc.paths?.[path]?.servers ?? [];
+      assert.ok(servers.length > 0 && servers.every((s) => String(s.url).endsWith('/weft/v1')), `${path}: servers must end in /weft/v1`);
+    }
+  });
+
+  it('documents the list parameters of GET /iot/devices and the twin parameter of DELETE /iot/devices/{deviceId}', () => {
+    const names = (op: Json): string[] => (op.parameters as Json[]).map((p) => deref(doc, p)).filter((p) => p?.in === 'query').map((p) => p.name);
+    assert.deepEqual(new Set(names(doc.paths['/iot/devices'].get)), new Set([...PAGE_PARAMS, 'apikey']));
+    assert.deepEqual(new Set(names(doc.paths['/iot/services'].get)), new Set(PAGE_PARAMS));
+    const twin = (doc.paths['/iot/devices/{deviceId}'].delete.parameters as Json[]).map((p) => deref(doc, p)).find((p) => p?.name === 'twin');
+    assert.deepEqual(twin?.schema?.enum, ['keep', 'delete']);
+  });
 
   it('gives every operation a unique operationId and at least one response', () => {
     const seen = new Set<string>();

@@ -185,7 +185,7 @@ export class DeviceChannel {
       const now = this.deps.now();
       const previous = current.get(device.entityId);
       if (previous === undefined) {
-        const twin = newTwin(device.entityId, device.entityType, { ...twinAttributes(device.staticAttributes, device.commands), ...attrs }, now);
+        const twin = newTwin(device.entityId, device.entityType, { ...twinAttributes(known.mapping), ...attrs }, now);
         return { writes: [{ op: 'put', entity: twin }], result: undefined };
       }
       const { entity } = appendAttributes(previous, instances, { noOverwrite: false, now });
@@ -206,7 +206,7 @@ export class DeviceChannel {
     );
     const principal = devicePrincipal(device);
     const scope: RequestScope = { tenant: found.tenant, principal, context: this.settings.context, requestId: randomUUID(), channel: 'device' };
-    await this.registry.provision(scope, device, 'create');
+    await this.registry.provision(scope, device, found.group, 'create');
     const known = await this.lookup(apikey, deviceId);
     if (known === undefined) throw new Error(`device ${apikey}/${deviceId}: provisioned but not found`);
     return known;

@@ -7,6 +7,7 @@
  * The device side (MQTT ingestion, commands) is in device-channel.ts; it learns about
  * registry changes through `onChange` so its caches never serve a deleted device.
  */
+import { compileMapping } from '../devices/mapping';
 import type { DeviceInput } from '../devices/provisioning';
 import { checkMappings, checkServiceGroup, parseDevices, parseDeviceUpdate, parseServiceGroups, parseServiceGroupUpdate, resolveDevice } from '../devices/provisioning';
 import type { Device, ServiceGroup } from '../devices/model';
@@ -99,24 +100,26 @@ export class DeviceService {
     this.guard(scope);
     const inputs = parseDevices(body, scope.context);
     assertUnique(inputs.map((d) => d.deviceId), 'device_id');
-    const devices: Device[] = [];
+    const devices: Array<{ device: Device; group: ServiceGroup }> = [];
     for (const [i, input] of inputs.entries()) {
       const group = await this.groupOf(scope, input, i);
       if ((await this.deps.store.getDevice(scope.tenant, input.deviceId)) !== undefined) {
         throw new NgsiError('AlreadyExists', `A device with id '${input.deviceId}' already exists`);
       }
-      devices.push(resolveDevice(input, group, await toDeviceCredentials(input.credentials, `devices[${i}].credentials`), this.deps.now(), false));
+      const device = resolveDevice(input, group, await toDeviceCredentials(input.credentials, `devices[${i}].credentials`), this.deps.now(), false);
+      devices.push({ device, group });
     }
-    for (const device of devices) await this.provision(scope, device, 'create');
-    return devices.map((d) => d.deviceId);
+    for (const { device, group } of devices) await this.provision(scope, device, group, 'create');
+    return devices.map((d) => d.device.deviceId);
   }
 
   /**
    * Writes the twin, then the registry entry (a failed twin write leaves no device behind).
    * Also the path of autoprovisioning (device-channel.ts), with the device's own scope.
    */
-  async provision(scope: RequestScope, device: Device, action: 'create' | 'update'): Promise<void> {
-    const wanted = twinAttributes(device.staticAttributes, device.commands);
+  async provision(scope: RequestScope, device: Device, group: ServiceGroup, action: 'create' | 'update'): Promise<void> {
+    // The group's static attributes and commands too, under the device's own.
+    const wanted = twinAttributes(compileMapping(group, device));
     await commit(this.deps, scope, [device.entityId], (current) => {
       const existing = current.get(device.entityId);
       const now = this.deps.now();
@@ -155,7 +158,7 @@ export class DeviceService {
     }
     checkMappings('', next.attributes, next.staticAttributes, next.commands);
     if (input !== undefined) next.credentials = await toDeviceCredentials(input, 'credentials');
-    await this.provision(scope, next, 'update');
+    await this.provision(scope, next, await this.group(scope, current.apikey), 'update');
   }
 
   async deleteDevice(scope: RequestScope, deviceId: string, twin: TwinOnDelete): Promise<void> {

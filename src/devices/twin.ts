@@ -4,7 +4,8 @@
  * `<command>_info` (the IoT Agents' names) where the gateway reports how it went. Pure.
  */
 import type { Attribute, Entity, Iri } from '../ngsi/entity';
-import type { CommandDeclaration, CommandStatus, StaticAttribute } from './model';
+import type { CompiledMapping } from './mapping';
+import type { CommandStatus } from './model';
 
 /** Status before any command was sent. */
 export const NO_COMMAND_YET = 'UNKNOWN';
@@ -12,11 +13,11 @@ export const NO_COMMAND_YET = 'UNKNOWN';
 export const statusAttribute = (command: Iri): Iri => `${command}_status`;
 export const infoAttribute = (command: Iri): Iri => `${command}_info`;
 
-/** The attributes a new twin starts with, or a linked one gains when it lacks them. */
-export function twinAttributes(statics: readonly StaticAttribute[], commands: readonly CommandDeclaration[]): Record<Iri, Attribute> {
+/** The attributes a new twin starts with, or a linked one gains when it lacks them (the group's and the device's). */
+export function twinAttributes(mapping: Pick<CompiledMapping, 'staticAttributes' | 'commands'>): Record<Iri, Attribute> {
   const attrs: Record<Iri, Attribute> = {};
-  for (const s of statics) attrs[s.name] = s.attribute;
-  for (const c of commands) {
+  for (const s of mapping.staticAttributes) attrs[s.name] = s.attribute;
+  for (const c of mapping.commands.values()) {
     attrs[c.name] = { type: 'Property', value: '' };
     attrs[statusAttribute(c.name)] = { type: 'Property', value: NO_COMMAND_YET };
   }

@@ -36,6 +36,8 @@ describe('e2e: device gateway (issue 5)', function () {
             apikey: 'k1',
             entity_type: 'Thermometer',
             attributes: [{ object_id: 't', name: 'temperature', type: 'Number', unitCode: 'CEL' }],
+            static_attributes: [{ name: 'vendor', type: 'Text', value: 'Acme' }],
+            commands: [{ name: 'ping' }],
             explicitAttrs: false,
           },
           { apikey: 'k2', entity_type: 'Thermometer', autoprovision: true, payload: 'ul', credentials: { password: 'group-secret-2' } },
@@ -71,10 +73,12 @@ describe('e2e: device gateway (issue 5)', function () {
   const closed = (c: MqttClient): Promise<void> => new Promise((resolve) => (c.connected ? c.once('close', () => resolve()) : resolve()));
 
   describe('provisioning', () => {
-    it('creates the twin with static attributes and command attributes', async () => {
+    it("creates the twin with its group's and its own static attributes and commands", async () => {
       const e = await twin();
       assert.deepEqual(e.type, 'Thermometer');
       assert.equal(e.model.value, 'TH-100');
+      assert.equal(e.vendor.value, 'Acme');
+      assert.equal(e.ping_status.value, 'UNKNOWN');
       assert.equal(e.reboot.value, '');
       assert.equal(e.reboot_status.value, 'UNKNOWN');
     });
@@ -97,6 +101,7 @@ describe('e2e: device gateway (issue 5)', function () {
       assert.match(unknown.body.detail, /nope/);
       await t.http.post(`${IOT}/devices`).set('Content-Type', 'application/json').send('{"devices": [').expect(400);
       await t.http.post(`${IOT}/devices`).send({ devices: [{ device_id: 'a/b', apikey: 'k1' }] }).expect(400);
+      await t.http.post(`${IOT}/devices`).send({ devices: [{ device_id: 'attrs', apikey: 'k1' }] }).expect(400);
       await t.http.delete(`${IOT}/services/k1`).expect(409);
       await t.anonymous.get(`${IOT}/devices`).expect(401);
       const viewer = await t.token({ roles: ['viewer'] });

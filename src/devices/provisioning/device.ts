@@ -87,8 +87,8 @@ export function parseDevices(body: unknown, ctx: CompiledContext): DeviceInput[]
 }
 
 /**
- * Each member given replaces the device's. entity_name and entity_type may change here
- * (the IoT Agents forbid it); relinking the twin is the broker's decision.
+ * Each member given replaces the device's. entity_name and entity_type parse here, but the
+ * broker refuses to change them (as the IoT Agents do): a device keeps its twin.
  */
 export function parseDeviceUpdate(body: unknown, ctx: CompiledContext): Partial<Omit<DeviceInput, 'deviceId' | 'apikey'>> {
   const d = deviceMembers('', object('body', body), ctx, DEVICE_UPDATE_RULES);

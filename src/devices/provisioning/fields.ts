@@ -78,6 +78,8 @@ export function apikey(path: string, v: unknown): string {
 const DEVICE_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 export function deviceId(path: string, v: unknown): string {
   if (typeof v !== 'string' || !DEVICE_ID.test(v)) throw fail(path, 'must be 1 to 128 characters among A-Z a-z 0-9 _ . : -');
+  // devices/topics.ts reads /<apikey>/attrs/<key> as a one-measure topic: such a device could never publish.
+  if (v === 'attrs') throw fail(path, "'attrs' is reserved (it would make the device's topics ambiguous)");
   return v;
 }
 

@@ -3,6 +3,7 @@
  * `static_attributes` and `commands` (iotagent-node-lib doc/api.md, "Entity attributes"),
  * and the credentials member Weft adds. `lazy` attributes have no Weft equivalent.
  */
+import { MAX_DEVICE_KEYS } from '../../security/devices';
 import { ATTRIBUTE_MEMBERS, type Attribute, type Iri } from '../../ngsi/entity';
 import { isDateTime } from '../../ngsi/parse/datetime';
 import { parseAttribute } from '../../ngsi/parse/attribute';
@@ -254,7 +255,8 @@ export function checkMappings(path: string, attributes: readonly AttributeMappin
 }
 
 const CREDENTIAL_RULES: Readonly<Record<string, MemberRule>> = { password: 'accept', publicKeys: 'accept' };
-const MAX_KEYS = 16;
+// security/devices' bound, checked here first for an error that names the path.
+const MAX_KEYS = MAX_DEVICE_KEYS;
 
 /** Structural checks only: the broker hashes the password and verifies the keys cryptographically. */
 export function parseCredentials(path: string, v: unknown): CredentialsInput {
