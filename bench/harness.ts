@@ -7,6 +7,9 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { LOCAL_ISSUER } from '../src/config';
+import { LocalIssuer } from '../src/security/jwt';
 
 export const ROOT = join(__dirname, '..');
 export const API = '/ngsi-ld/v1';
@@ -102,16 +105,59 @@ export function buildWeft(): void {
   if (!existsSync(join(ROOT, 'dist', 'main.js'))) throw new Error('dist/main.js missing after npm run build');
 }
 
-/** Weft on a free port over `dataDir`; `args`: more `weft start` options. */
-export async function startWeft(dataDir: string, args: string[] = []): Promise<Child> {
+/**
+ * A Weft child and the credentials its requests need. Weft requires a bearer token on
+ * /ngsi-ld/v1 unless started with --auth=false (issue 4), so every request a benchmark
+ * sends goes through `headers()`: fetch/check() init, autocannon `headers`, http.request.
+ */
+export interface Weft extends Child {
+  dataDir: string;
+  /** Whether the server answered 401 to a request without a token. */
+  auth: boolean;
+  /** `extra` plus `Authorization: Bearer <admin token>` when auth is on; `extra` alone when off. */
+  headers(extra?: Record<string, string>): Record<string, string>;
+}
+
+/** Longer than any benchmark run; the server's verifier re-checks it at most once a minute (token cache). */
+const TOKEN_TTL_SEC = 2 * 3600;
+
+/**
+ * A token signed by the local issuer in `dataDir` (the key the server created there on
+ * first start, src/security/jwt/local-issuer.ts), the same as `weft token --role ...`.
+ */
+export async function mintToken(dataDir: string, roles: readonly string[] = ['admin'], subject = 'bench'): Promise<string> {
+  const issuer = await LocalIssuer.open(dataDir);
+  return issuer.issue({ subject, roles, ttlSec: TOKEN_TTL_SEC, issuer: LOCAL_ISSUER, audience: 'weft' });
+}
+
+/** `Authorization: Bearer <token>` plus `extra`. */
+export const bearer = (token: string, extra: Record<string, string> = {}): Record<string, string> => ({ ...extra, authorization: `Bearer ${token}` });
+
+/**
+ * Weft on a free port over `dataDir`; `args`: more `weft start` options. Whether auth is on
+ * is asked of the server itself (a request without a token: 401 or not), so --auth=false,
+ * WEFT_AUTH in the environment and stub servers need no special case here.
+ */
+export async function startWeft(dataDir: string, args: string[] = []): Promise<Weft> {
   const port = await freePort();
   const entry =
     SERVER_MODE === 'dist' ? ['dist/main.js'] : ['--import', 'tsx', SERVER_MODE === 'tsx' ? 'src/main.ts' : SERVER_MODE];
-  return startChild([...entry, 'start', '--port', String(port), '--data-dir', dataDir, '--mqtt-port', '0', ...args], port, `${API}/types`, {
+  const probe = `${API}/types`;
+  const child = await startChild([...entry, 'start', '--port', String(port), '--data-dir', dataDir, '--mqtt-port', '0', ...args], port, probe, {
     WEFT_LOG_LEVEL: 'silent',
   });
+  try {
+    const res = await fetch(child.url + probe);
+    await res.arrayBuffer();
+    const token = res.status === 401 ? await mintToken(dataDir) : undefined;
+    if (token !== undefined) await check(child.url + probe, { headers: bearer(token) }, [200], 'admin token');
+    const headers = (extra: Record<string, string> = {}): Record<string, string> => (token === undefined ? { ...extra } : bearer(token, extra));
+    return { ...child, dataDir, auth: token !== undefined, headers };
+  } catch (err) {
+    await child.stop();
+    throw err;
+  }
 }
-
 
 /** Sends one request and checks its status: a broken endpoint should fail loudly, not measure 404s. */
 export async function check(url: string, init: RequestInit, expect: number[], what: string): Promise<string> {
@@ -135,4 +181,34 @@ export const fmt = (n: number): string => (n >= 100 ? Math.round(n).toLocaleStri
 /** The markdown table BENCHMARKS.md quotes. */
 export function table(rows: readonly Row[]): string[] {
   return ['| metric | value | target | result |', '|---|---|---|---|', ...rows.map((r) => `| ${r.metric} | ${r.value} | ${r.target} | ${r.verdict} |`)];
+}
+
+// ---------------------------------------------------------------- autocannon runs
+
+/** What one autocannon run measured. */
+export interface Run {
+  ok: number; // responses with the expected status
+  other: number; // any other response or error
+  perSec: number; // ok responses per second
+  seconds: number; // measured duration
+  p50: number;
+  p99: number;
+}
+
+/** One measured autocannon run of `seconds`; only responses with status `expect` count. */
+export async function load(opts: autocannon.Options, expect: number, seconds: number): Promise<Run> {
+  const r = await autocannon({ timeout: 60, ...opts, duration: seconds });
+  const ok = r.statusCodeStats[String(expect)]?.count ?? 0;
+  const total = Object.values(r.statusCodeStats).reduce((a, s) => a + Number(s.count), 0);
+  const other = total - Number(ok) + r.errors;
+  if (other > 0) {
+    const codes = Object.entries(r.statusCodeStats).map(([c, s]) => `${c}: ${s.count}`).join(', ');
+    log(`  ${opts.title}: ${other} unexpected responses/errors (${codes}; errors ${r.errors}, timeouts ${r.timeouts})`);
+  }
+  return { ok: Number(ok), other, perSec: Number(ok) / r.duration, seconds: r.duration, p50: r.latency.p50, p99: r.latency.p99 };
+}
+
+/** Unmeasured load first (JIT, caches, the token cache), so that the measured run is steady state. */
+export async function warm(opts: autocannon.Options, seconds: number): Promise<void> {
+  if (seconds > 0) await autocannon({ timeout: 60, ...opts, duration: seconds });
 }

@@ -22,7 +22,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { API, SERVER_MODE, buildWeft, check, env, fmt, log, startWeft, table, type Row } from './harness';
+import { API, SERVER_MODE, buildWeft, check, env, fmt, log, startWeft, table, type Row, type Weft } from './harness';
 
 const SUBSCRIPTIONS = env('BENCH_SUBSCRIPTIONS', 1000);
 const RATE = env('BENCH_RATE', 1000);
@@ -82,10 +82,11 @@ async function startReceiver(): Promise<Receiver> {
 
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
-/** One request over the keep-alive pool; resolves with the status. */
-function send(base: string, method: string, path: string, body: string): Promise<number> {
+/** One request over the keep-alive pool (with the bearer token when auth is on); resolves with the status. */
+function send(weft: Weft, method: string, path: string, body: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request(`${base}${path}`, { method, agent, headers: { ...JSON_HEADERS, 'content-length': Buffer.byteLength(body) } }, (res) => {
+    const headers = weft.headers({ ...JSON_HEADERS, 'content-length': String(Buffer.byteLength(body)) });
+    const req = request(`${weft.url}${path}`, { method, agent, headers }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
     });
@@ -106,8 +107,8 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-async function subscribe(base: string, body: Record<string, unknown>): Promise<void> {
-  await check(`${base}${API}/subscriptions`, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(body) }, [201], 'subscribe');
+async function subscribe(weft: Weft, body: Record<string, unknown>): Promise<void> {
+  await check(`${weft.url}${API}/subscriptions`, { method: 'POST', headers: weft.headers(JSON_HEADERS), body: JSON.stringify(body) }, [201], 'subscribe');
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -129,15 +130,15 @@ async function drain(done: () => boolean, progress: () => number, ms: number): P
 // ---------------------------------------------------------------- runs
 
 
-async function latencyRun(base: string, rx: Receiver, rows: Row[]): Promise<void> {
+async function latencyRun(weft: Weft, rx: Receiver, rows: Row[]): Promise<void> {
   log(`latency: ${SUBSCRIPTIONS} entities and subscriptions ...`);
   const entities = Array.from({ length: SUBSCRIPTIONS }, (_, i) => ({
     id: sensorId(i), type: 'Sensor', temperature: { type: 'Property', value: 0 }, humidity: { type: 'Property', value: 50 },
   }));
   for (let i = 0; i < entities.length; i += 1000) {
-    await check(`${base}${API}/entityOperations/upsert`, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(entities.slice(i, i + 1000)) }, [201, 204], 'preload');
+    await check(`${weft.url}${API}/entityOperations/upsert`, { method: 'POST', headers: weft.headers(JSON_HEADERS), body: JSON.stringify(entities.slice(i, i + 1000)) }, [201, 204], 'preload');
   }
-  await inParallel(8, SUBSCRIPTIONS, (i) => subscribe(base, {
+  await inParallel(8, SUBSCRIPTIONS, (i) => subscribe(weft, {
     id: `urn:ngsi-ld:Subscription:lat-${i}`, type: 'Subscription',
     entities: [{ id: sensorId(i), type: 'Sensor' }], watchedAttributes: ['temperature'],
     notification: { endpoint: { uri: rx.url } },
@@ -171,7 +172,7 @@ async function latencyRun(base: string, rx: Receiver, rows: Row[]): Promise<void
           const id = sensorId(n % SUBSCRIPTIONS);
           const t0 = performance.now();
           sentAt.set(n, t0);
-          send(base, 'PATCH', `${API}/entities/${id}/attrs`, `{"temperature":{"type":"Property","value":${n}}}`).then(
+          send(weft, 'PATCH', `${API}/entities/${id}/attrs`, `{"temperature":{"type":"Property","value":${n}}}`).then(
             (status) => {
               if (status === 204) updateLatencies.push(performance.now() - t0);
               else failed++;
@@ -226,7 +227,7 @@ async function latencyRun(base: string, rx: Receiver, rows: Row[]): Promise<void
   rx.onEntity = () => undefined;
 }
 
-async function throughputRun(base: string, rx: Receiver, rows: Row[]): Promise<void> {
+async function throughputRun(weft: Weft, rx: Receiver, rows: Row[]): Promise<void> {
   log(`throughput: batch upserts of ${SUBSCRIPTIONS} entities for ${SECONDS} s ...`);
   let round = 0;
   const body = (): string => JSON.stringify(Array.from({ length: SUBSCRIPTIONS }, (_, i) => ({
@@ -239,7 +240,7 @@ async function throughputRun(base: string, rx: Receiver, rows: Row[]): Promise<v
   await inParallel(2, Number.MAX_SAFE_INTEGER, async () => {
     if (performance.now() - start > SECONDS * 1000) throw new StopSignal();
     round++;
-    const status = await send(base, 'POST', `${API}/entityOperations/upsert?options=update`, body());
+    const status = await send(weft, 'POST', `${API}/entityOperations/upsert?options=update`, body());
     if (status !== 204) throw new Error(`upsert answered ${status}`);
     upserted += SUBSCRIPTIONS;
   }).catch((err: unknown) => {
@@ -255,10 +256,10 @@ async function throughputRun(base: string, rx: Receiver, rows: Row[]): Promise<v
 
 class StopSignal extends Error {}
 
-async function fanOutRun(base: string, rx: Receiver, rows: Row[]): Promise<void> {
+async function fanOutRun(weft: Weft, rx: Receiver, rows: Row[]): Promise<void> {
   log(`fan-out: ${FANOUT} subscriptions to type Device ...`);
-  await check(`${base}${API}/entities`, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify({ id: 'urn:ngsi-ld:Device:fan', type: 'Device', level: { type: 'Property', value: 0 } }) }, [201], 'device');
-  await inParallel(8, FANOUT, (i) => subscribe(base, {
+  await check(`${weft.url}${API}/entities`, { method: 'POST', headers: weft.headers(JSON_HEADERS), body: JSON.stringify({ id: 'urn:ngsi-ld:Device:fan', type: 'Device', level: { type: 'Property', value: 0 } }) }, [201], 'device');
+  await inParallel(8, FANOUT, (i) => subscribe(weft, {
     id: `urn:ngsi-ld:Subscription:fan-${i}`, type: 'Subscription', entities: [{ type: 'Device' }],
     notification: { endpoint: { uri: rx.url } },
   }));
@@ -277,7 +278,7 @@ async function fanOutRun(base: string, rx: Receiver, rows: Row[]): Promise<void>
     const wait = due - performance.now();
     if (wait > 0) await sleep(wait);
     sentAt.set(n, performance.now());
-    void send(base, 'PATCH', `${API}/entities/urn:ngsi-ld:Device:fan/attrs`, `{"level":{"type":"Property","value":${n}}}`);
+    void send(weft, 'PATCH', `${API}/entities/urn:ngsi-ld:Device:fan/attrs`, `{"level":{"type":"Property","value":${n}}}`);
   }
   await drain(() => rx.entities - e0 >= updates * FANOUT, () => rx.entities, 3000);
   const elapsed = (performance.now() - start) / 1000;
@@ -295,9 +296,9 @@ async function main(): Promise<void> {
   const rx = await startReceiver();
   const weft = await startWeft(dataDir, ['--mqtt-embedded=false']);
   try {
-    await latencyRun(weft.url, rx, rows);
-    await throughputRun(weft.url, rx, rows);
-    await fanOutRun(weft.url, rx, rows);
+    await latencyRun(weft, rx, rows);
+    await throughputRun(weft, rx, rows);
+    await fanOutRun(weft, rx, rows);
   } finally {
     await weft.stop();
     await rx.close();
@@ -310,7 +311,7 @@ async function main(): Promise<void> {
     `## Weft notification benchmark, ${new Date().toISOString()}`,
     '',
     `- CPU: ${cpus[0]?.model ?? 'unknown'} (${cpus.length} cores), load average before: ${os.loadavg()[0].toFixed(2)}`,
-    `- Node ${process.version}, server mode: ${SERVER_MODE}, NODE_ENV=production, SQLite store on disk, history on`,
+    `- Node ${process.version}, server mode: ${SERVER_MODE}, NODE_ENV=production, SQLite store on disk, history on, auth ${weft.auth ? 'on (admin bearer token)' : 'off'}`,
     `- ${SUBSCRIPTIONS} subscriptions, ${RATE} updates/s, ${SECONDS} s runs, fan-out ${FANOUT}`,
     '',
     ...table(rows),

@@ -18,13 +18,17 @@
  *                            (node --import tsx src/main.ts, no build step), or the path of
  *                            another script taking the same `start --port --data-dir` (to test
  *                            this harness against a stub)
+ *
+ * Weft runs with its defaults, so auth is on: every request carries an admin bearer token
+ * minted from the server's local issuer (harness.ts startWeft). What auth itself costs is
+ * bench/auth-cost.ts.
  */
-import autocannon from 'autocannon';
+import type autocannon from 'autocannon';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
-import { mulberry32 } from '../test/helpers/rng';
 import { join } from 'node:path';
-import { API, SERVER_MODE, buildWeft, check, env, fmt, log, startCeiling, startWeft, table, type Child, type Row } from './harness';
+import { API, SERVER_MODE, buildWeft, check, env, fmt, load, log, startCeiling, startWeft, table, warm as warmFor, type Row, type Run, type Weft } from './harness';
+import { BATCH, JSON_HEADERS, QUERY, batchBody, pointReads, preload, rng, sensor } from './sensors';
 
 const SECONDS = env('BENCH_SECONDS', 10);
 const WARMUP = env('BENCH_WARMUP', 2);
@@ -32,78 +36,8 @@ const ENTITIES = env('BENCH_ENTITIES', 100_000);
 const CONNS = env('BENCH_CONNECTIONS', 50);
 const QUERY_CONNS = env('BENCH_QUERY_CONNECTIONS', 10);
 const BATCH_CONNS = env('BENCH_BATCH_CONNECTIONS', 2);
-const BATCH = 1000;
-const JSON_HEADERS = { 'content-type': 'application/json' };
-const QUERY = `type=Sensor&q=${encodeURIComponent('temperature>20')}&limit=20`;
 
-
-// ---------------------------------------------------------------- data
-
-/** Deterministic pseudo-random numbers, so two runs load the same data. */
-const rng = mulberry32;
-
-const sensorId = (i: number): string => `urn:ngsi-ld:Sensor:${String(i).padStart(6, '0')}`;
-
-/** A typical IoT entity: 4 attributes, one with observedAt/unitCode, one GeoProperty, one Relationship. */
-function sensor(id: string, type: string, r: () => number): Record<string, unknown> {
-  return {
-    id,
-    type,
-    temperature: { type: 'Property', value: Math.round(r() * 400) / 10, unitCode: 'CEL', observedAt: '2025-01-01T12:00:00Z' },
-    humidity: { type: 'Property', value: Math.round(r() * 100) },
-    location: { type: 'GeoProperty', value: { type: 'Point', coordinates: [2 + r(), 48 + r()] } },
-    isIn: { type: 'Relationship', object: `urn:ngsi-ld:Room:${Math.floor(r() * 500)}` },
-  };
-}
-
-function batchBody(first: number, count: number, r: () => number): string {
-  const out: Record<string, unknown>[] = [];
-  for (let i = first; i < first + count; i++) out.push(sensor(sensorId(i), 'Sensor', r));
-  return JSON.stringify(out);
-}
-
-// ---------------------------------------------------------------- measuring
-
-interface Run {
-  ok: number; // responses with the expected status
-  other: number; // any other response or error
-  perSec: number; // ok responses per second
-  p50: number;
-  p99: number;
-}
-
-async function load(opts: autocannon.Options, expect: number, seconds: number): Promise<Run> {
-  const r = await autocannon({ timeout: 60, ...opts, duration: seconds });
-  const ok = r.statusCodeStats[String(expect)]?.count ?? 0;
-  const total = Object.values(r.statusCodeStats).reduce((a, s) => a + Number(s.count), 0);
-  const other = total - Number(ok) + r.errors;
-  if (other > 0) {
-    const codes = Object.entries(r.statusCodeStats).map(([c, s]) => `${c}: ${s.count}`).join(', ');
-    log(`  ${opts.title}: ${other} unexpected responses/errors (${codes}; errors ${r.errors}, timeouts ${r.timeouts})`);
-  }
-  return { ok: Number(ok), other, perSec: Number(ok) / r.duration, p50: r.latency.p50, p99: r.latency.p99 };
-}
-
-async function warm(opts: autocannon.Options): Promise<void> {
-  if (WARMUP > 0) await autocannon({ timeout: 60, ...opts, duration: WARMUP });
-}
-
-/** Loads ENTITIES sensors with upsert batches of 1000, two requests in flight; returns entities/s. */
-async function preload(base: string): Promise<number> {
-  const r = rng(42);
-  const batches = Math.ceil(ENTITIES / BATCH);
-  let next = 0;
-  const t0 = performance.now();
-  const worker = async (): Promise<void> => {
-    while (next < batches) {
-      const b = next++;
-      const body = batchBody(b * BATCH, Math.min(BATCH, ENTITIES - b * BATCH), r);
-      await check(`${base}${API}/entityOperations/upsert`, { method: 'POST', headers: JSON_HEADERS, body }, [201, 204], `preload batch ${b}`);
-    }
-  };
-  await Promise.all([worker(), worker()]);
-  return ENTITIES / ((performance.now() - t0) / 1000);
-}
+const warm = (opts: autocannon.Options): Promise<void> => warmFor(opts, WARMUP);
 
 // ---------------------------------------------------------------- report
 
@@ -112,13 +46,14 @@ const verdict = (pass: boolean, run?: Run): string => (run && run.other > 0 ? 'E
 /** Rows without a target: only say something when requests failed. */
 const info = (run: Run): string => (run.other > 0 ? 'ERRORS' : '-');
 
-function machine(): string {
+function machine(auth: boolean | undefined): string {
   const cpus = os.cpus();
   return [
     `- CPU: ${cpus[0]?.model ?? 'unknown'} (${cpus.length} cores)`,
     `- memory: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
     `- OS: ${os.type()} ${os.release()} (${os.arch()})`,
-    `- Node ${process.version}, server mode: ${SERVER_MODE}, NODE_ENV=production`,
+    `- Node ${process.version}, server mode: ${SERVER_MODE}, NODE_ENV=production` +
+      (auth === undefined ? '' : auth ? ', auth on (admin bearer token on every request)' : ', auth off'),
     `- runs: ${SECONDS} s each (+${WARMUP} s warm-up for reads/queries), ${ENTITIES.toLocaleString('en-US')} preloaded entities, ` +
       `connections: ${CONNS} (ceiling, creates, reads), ${QUERY_CONNS} (queries), ${BATCH_CONNS} (batch upsert)`,
   ].join('\n');
@@ -147,15 +82,17 @@ async function main(): Promise<void> {
 
   buildWeft();
   const dataDir = mkdtempSync(join(os.tmpdir(), 'weft-bench-'));
-  let weft: Child | undefined;
+  let weft: Weft | undefined;
   try {
     weft = await startWeft(dataDir);
     const base = weft.url;
+    const auth = weft.headers(); // autocannon merges these into every request's headers
+    log(`auth ${weft.auth ? 'on: every request carries an admin bearer token' : 'off'}`);
 
     // Sanity: the endpoints measured answer what they should before we time them.
     const r0 = rng(7);
-    await check(`${base}${API}/entities`, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(sensor('urn:ngsi-ld:Device:probe', 'Device', r0)) }, [201], 'create');
-    await check(`${base}${API}/entities/urn:ngsi-ld:Device:probe`, {}, [200], 'point read');
+    await check(`${base}${API}/entities`, { method: 'POST', headers: weft.headers(JSON_HEADERS), body: JSON.stringify(sensor('urn:ngsi-ld:Device:probe', 'Device', r0)) }, [201], 'create');
+    await check(`${base}${API}/entities/urn:ngsi-ld:Device:probe`, { headers: auth }, [200], 'point read');
 
     // (b) single creates, unique ids
     log('(b) single entity creates ...');
@@ -166,6 +103,7 @@ async function main(): Promise<void> {
         url: base,
         connections: CONNS,
         title: 'creates',
+        headers: auth,
         requests: [
           {
             method: 'POST',
@@ -185,29 +123,15 @@ async function main(): Promise<void> {
 
     // preload for reads and queries; doubles as the first batch figure (upserts that insert)
     log(`preloading ${ENTITIES.toLocaleString('en-US')} entities (upsert batches of ${BATCH}) ...`);
-    const preloadRate = await preload(base);
+    const preloadRate = await preload(weft, ENTITIES);
     rows.push({ metric: `batch upsert, inserting (preload of ${ENTITIES.toLocaleString('en-US')}), entities/s`, value: fmt(preloadRate), target: '>= 20,000', verdict: verdict(preloadRate >= 20_000) });
 
-    const sample = JSON.parse(await check(`${base}${API}/entities?${QUERY}&count=true`, {}, [200], 'query'));
+    const sample = JSON.parse(await check(`${base}${API}/entities?${QUERY}&count=true`, { headers: auth }, [200], 'query'));
     if (!Array.isArray(sample) || sample.length !== Math.min(20, ENTITIES)) log(`  warning: the query returned ${Array.isArray(sample) ? sample.length : typeof sample} entities, expected 20`);
 
     // (c) point reads of existing ids
     log('(c) point reads ...');
-    const rr = rng(3);
-    const readOpts: autocannon.Options = {
-      url: base,
-      connections: CONNS,
-      title: 'reads',
-      requests: [
-        {
-          method: 'GET',
-          setupRequest: (req) => {
-            req.path = `${API}/entities/${sensorId(Math.floor(rr() * ENTITIES))}`;
-            return req;
-          },
-        },
-      ],
-    };
+    const readOpts: autocannon.Options = { url: base, connections: CONNS, title: 'reads', headers: auth, requests: [pointReads(ENTITIES, 3)] };
     await warm(readOpts);
     const reads = await load(readOpts, 200, SECONDS);
     const readShare = reads.perSec / ceiling.perSec;
@@ -220,7 +144,7 @@ async function main(): Promise<void> {
 
     // (d) queries over the preloaded set
     log('(d) queries ...');
-    const queryOpts: autocannon.Options = { url: `${base}${API}/entities?${QUERY}`, connections: QUERY_CONNS, title: 'queries' };
+    const queryOpts: autocannon.Options = { url: `${base}${API}/entities?${QUERY}`, connections: QUERY_CONNS, title: 'queries', headers: auth };
     await warm(queryOpts);
     const queries = await load(queryOpts, 200, SECONDS);
     rows.push({ metric: `queries/s (${QUERY_CONNS} conns; type=Sensor&q=temperature>20&limit=20)`, value: fmt(queries.perSec), target: '-', verdict: info(queries) });
@@ -241,6 +165,7 @@ async function main(): Promise<void> {
         url: base,
         connections: BATCH_CONNS,
         title: 'upserts',
+        headers: auth,
         requests: [
           {
             method: 'POST',
@@ -262,15 +187,15 @@ async function main(): Promise<void> {
     await weft?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
-  report(rows, started);
+  report(rows, started, weft?.auth);
 }
 
-function report(rows: Row[], started: number): void {
+function report(rows: Row[], started: number, auth?: boolean): void {
   const lines = [
     '',
     `## Weft benchmark, ${new Date().toISOString()}`,
     '',
-    machine(),
+    machine(auth),
     '',
     ...table(rows),
     '',
