@@ -163,13 +163,15 @@ export class AccessGuard {
     }
     if (before === undefined) {
       const mask = this.entity(scope, as('create'), refOf(after));
-      this.attributesWritable(scope, as('create'), after.id, mask, Object.keys(after.attrs));
+      this.attributesWritable(scope, as('create'), after.id, mask, () => Object.keys(after.attrs));
       return;
     }
     const mask = this.entity(scope, as('update'), refOf(before));
     const gained = after.type.filter((t) => !before.type.includes(t));
     if (gained.length > 0) this.entity(scope, as('create'), { id: after.id, types: gained });
-    this.attributesWritable(scope, as('update'), after.id, mask, changedAttributes(before, after));
+    // Which attributes changed is only worked out when some are not writable, and only
+    // among those (it compares values).
+    this.attributesWritable(scope, as('update'), after.id, mask, () => changedAttributes(before, after, (n) => !mask.visible(n)));
   }
 
   /**
@@ -191,9 +193,9 @@ export class AccessGuard {
     this.audit.record(event);
   }
 
-  private attributesWritable(scope: RequestScope, action: Action, id: string, mask: AttributeMask, names: Iri[]): void {
+  private attributesWritable(scope: RequestScope, action: Action, id: string, mask: AttributeMask, names: () => Iri[]): void {
     if (mask.all) return;
-    const hidden = names.filter((n) => !mask.visible(n));
+    const hidden = names().filter((n) => !mask.visible(n));
     if (hidden.length === 0) return;
     this.deny(scope, action, id, `attributes [${hidden.join(', ')}] are not writable`);
     throw new NgsiError('Forbidden', `You may not ${action} attribute${hidden.length > 1 ? 's' : ''} ${hidden.join(', ')} of this entity`);
@@ -234,12 +236,13 @@ function forbidden(action: Action, resource?: string): NgsiError {
 export const refOf = (e: Entity): EntityRef => ({ id: e.id, types: e.type });
 
 /** Attributes added, removed or changed between two states of an entity. */
-export function changedAttributes(before: Entity, after: Entity): Iri[] {
+export function changedAttributes(before: Entity, after: Entity, among: (name: Iri) => boolean = () => true): Iri[] {
   const out: Iri[] = [];
   for (const [name, instances] of Object.entries(after.attrs)) {
+    if (!among(name)) continue;
     const old = before.attrs[name];
     if (old === undefined || (old !== instances && JSON.stringify(old) !== JSON.stringify(instances))) out.push(name);
   }
-  for (const name of Object.keys(before.attrs)) if (after.attrs[name] === undefined) out.push(name);
+  for (const name of Object.keys(before.attrs)) if (after.attrs[name] === undefined && among(name)) out.push(name);
   return out;
 }

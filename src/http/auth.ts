@@ -39,15 +39,15 @@ export function principalOf(req: Request): Principal | undefined {
 
 export function authenticate(authenticator: Authenticator, log: Logger): RequestHandler {
   return (req: Request, res: Response, next: NextFunction): void => {
-    // headersDistinct: req.headers keeps only the first of repeated Authorization headers,
-    // and a request carrying two credentials is refused rather than half-read.
-    const headers = req.headersDistinct.authorization;
-    if (headers === undefined || headers.length === 0) {
+    const header = req.headers.authorization;
+    if (header === undefined) {
       challenge(res, undefined);
       sendProblem(res, new NgsiError('Unauthorized', 'A bearer token is required (Authorization: Bearer <token>)'));
       return;
     }
-    const m = headers.length === 1 ? BEARER.exec(headers[0]) : null;
+    // req.headers keeps only the first of repeated Authorization headers, and a request
+    // carrying two credentials is refused rather than half-read.
+    const m = authorizationHeaders(req.rawHeaders) === 1 ? BEARER.exec(header) : null;
     if (m === null) {
       refuse(res, 'the Authorization header must be "Bearer <token>", given once');
       return;
@@ -71,6 +71,13 @@ export function authenticate(authenticator: Authenticator, log: Logger): Request
       },
     );
   };
+}
+
+/** How many Authorization headers the request carried (rawHeaders: name, value, name, ...). */
+function authorizationHeaders(raw: readonly string[]): number {
+  let n = 0;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i].length === 13 && raw[i].toLowerCase() === 'authorization') n++;
+  return n;
 }
 
 /** RFC 6750 clause 3: the challenge; with an error code when a token was presented. */

@@ -18,7 +18,7 @@
  * are kept briefly so a client retrying a bad token in a loop costs no crypto; failures that
  * can change (unknown kid before a JWKS refresh, not yet valid, IdP down) are never kept.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
 import { validateAlgorithms } from './algorithms';
 import { AuthError, type AuthErrorReason } from './errors';
@@ -135,7 +135,8 @@ class JwtVerifier implements TokenVerifier {
   verify(token: string): Promise<VerifiedToken> {
     if (typeof token !== 'string' || token.length === 0) return Promise.reject(new AuthError('missing'));
     if (token.length > this.maxTokenLength) return Promise.reject(new AuthError('malformed', 'the bearer token is too long'));
-    const key = createHash('sha256').update(token).digest('base64url');
+    // One-shot hash: half the cost of createHash() on every request (Node >= 20.12).
+    const key = hash('sha256', token, 'base64url');
     const now = this.now();
     const cached = this.cache.lookup(key, now);
     if (cached !== undefined) {

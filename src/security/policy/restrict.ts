@@ -16,7 +16,7 @@
  */
 import type { Entity, Iri } from '../../ngsi/entity';
 import { NgsiError } from '../../ngsi/errors';
-import type { EntityFilter, EntitySelector, QNode } from '../../ngsi/query/ast';
+import type { EntityFilter, EntitySelector, QNode, TypeExpr } from '../../ngsi/query/ast';
 import { compileGeo, compileQ, type EntityPredicate } from '../../ngsi/query/matcher';
 import { splitRegexFlags } from '../../ngsi/query/regex';
 import type { Narrowing } from './evaluate';
@@ -172,7 +172,7 @@ function andSelectorLists(user: readonly EntitySelector[], policy: readonly Enti
 /** u AND p as one selector, or undefined when nothing can match both. */
 function andSelectors(u: EntitySelector, p: EntitySelector): EntitySelector | undefined {
   const s: EntitySelector = {};
-  if (u.type !== undefined && p.type !== undefined) s.type = { kind: 'and', items: [u.type, p.type] };
+  if (u.type !== undefined && p.type !== undefined) s.type = implies(u.type, p.type) ? u.type : { kind: 'and', items: [u.type, p.type] };
   else if (u.type !== undefined || p.type !== undefined) s.type = u.type ?? p.type;
   if (u.ids !== undefined && p.ids !== undefined) {
     const allowed = new Set(p.ids);
@@ -184,6 +184,30 @@ function andSelectors(u: EntitySelector, p: EntitySelector): EntitySelector | un
   if (u.idPattern !== undefined && p.idPattern !== undefined) s.idPattern = andPatterns(u.idPattern, p.idPattern);
   else if (u.idPattern !== undefined || p.idPattern !== undefined) s.idPattern = u.idPattern ?? p.idPattern;
   return s;
+}
+
+/**
+ * Whether every entity `u` selects is also selected by `p`, as far as a plain type or a
+ * union of types shows it (the common case: type=Sensor under a policy allowing Sensor).
+ * Then `u` alone says it: the store would otherwise evaluate the same type test twice.
+ */
+function implies(u: TypeExpr, p: TypeExpr): boolean {
+  const allowed = typeNames(p);
+  const wanted = typeNames(u);
+  return allowed !== undefined && wanted !== undefined && [...wanted].every((t) => allowed.has(t));
+}
+
+/** The names of a type or a union of types; undefined for anything with an AND. */
+function typeNames(e: TypeExpr): Set<string> | undefined {
+  if (e.kind === 'type') return new Set([e.iri]);
+  if (e.kind === 'and') return undefined;
+  const out = new Set<string>();
+  for (const item of e.items) {
+    const names = typeNames(item);
+    if (names === undefined) return undefined;
+    for (const n of names) out.add(n);
+  }
+  return out;
 }
 
 /**

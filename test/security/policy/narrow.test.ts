@@ -270,6 +270,18 @@ roles:
       assert.deepEqual(query(n, { q: q('temperature<20') }), ['urn:ngsi-ld:Building:2']);
     });
 
+    it('keeps a caller type the policy already allows as it is, and ANDs the others', () => {
+      const br = policy(`roles: { br: [ { actions: [read], types: [Building, Room] } ] }`);
+      const n = narrowed(br, ['br']);
+      const restricted = restrictQuery({ selectors: [{ type: { kind: 'type', iri: BUILDING } }] }, n)!;
+      // One type test for the store, not Building AND (Building OR Room).
+      assert.deepEqual(restricted.filter.selectors, [{ type: { kind: 'type', iri: BUILDING } }]);
+      const thing = restrictQuery({ selectors: [{ type: { kind: 'type', iri: iri('Thing') } }] }, n)!;
+      assert.equal(thing.filter.selectors?.[0].type?.kind, 'and');
+      assert.deepEqual(query(n, { selectors: [{ type: parseTypeExpr('Thing', expand) }] }), []);
+      assert.deepEqual(query(n, { selectors: [{ type: parseTypeExpr('Building', expand) }] }), ['urn:ngsi-ld:Building:1', 'urn:ngsi-ld:Building:2', 'urn:ngsi-ld:Room:2']);
+    });
+
     it('crosses the caller selectors with the policy selectors', () => {
       const n = narrowed(p, ['ids']);
       const selectors = [{ ids: ['urn:ngsi-ld:Room:1', 'urn:ngsi-ld:Building:1', 'urn:dev:d1'] }, { idPattern: 'temp$' }, { idPattern: '^urn:ngsi-ld:(Room|Building):2' }];
