@@ -31,6 +31,9 @@ export interface DeviceTransport {
 
 const key = (apikey: string, deviceId: string): string => `${apikey}\u0000${deviceId}`;
 
+/** How long the start waits for an external broker's SUBACK before going on without it. */
+const START_WAIT_MS = 5000;
+
 /** The embedded aedes broker, used in-process. */
 export class EmbeddedTransport implements DeviceTransport {
   private readonly subscribed = new Map<string, Set<Client>>();
@@ -127,11 +130,15 @@ export class ExternalTransport implements DeviceTransport {
     this.client.on('message', (topic, payload) => this.onMessage?.(topic, payload));
   }
 
+  /**
+   * Subscribes; waits for the broker's answer at most START_WAIT_MS, so that a broker that
+   * is down does not hold the whole server's start (mqtt.js subscribes once it connects).
+   */
   async start(onMessage: MessageHandler): Promise<void> {
     this.onMessage = onMessage;
     const prefix = this.opts.sharedGroup === '' ? '' : `$share/${this.opts.sharedGroup}/`;
     const filters = DEVICE_TOPIC_FILTERS.map((f) => prefix + f);
-    await new Promise<void>((resolve, reject) => {
+    const subscribed = new Promise<void>((resolve, reject) => {
       this.client.subscribe(filters, { qos: 1 }, (err, granted) => {
         if (err) return reject(err);
         const refused = (granted ?? []).filter((g) => g.qos >= 0x80);
@@ -139,6 +146,16 @@ export class ExternalTransport implements DeviceTransport {
         resolve();
       });
     });
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), START_WAIT_MS)));
+    const first = await Promise.race([subscribed, waited]).finally(() => clearTimeout(timer));
+    if (first === 'late') {
+      this.opts.log.warn({ url: redact(this.opts.url) }, 'device MQTT broker not answering yet; devices are taken in once it does');
+      subscribed.then(
+        () => this.opts.log.info({ url: redact(this.opts.url) }, 'device MQTT broker subscribed'),
+        (err: unknown) => this.opts.log.error({ err, url: redact(this.opts.url) }, 'device MQTT broker refused the subscriptions'),
+      );
+    }
   }
 
   publish(topic: string, payload: string): Promise<void> {
