@@ -48,6 +48,8 @@ import { createSqliteStore } from './store/sqlite';
 /** How long a stopping server waits for requests in flight before cutting connections. */
 const SHUTDOWN_GRACE_MS = 5000;
 const RETENTION_INTERVAL_MS = 60 * 60_000;
+/** Device messages in flight in the embedded broker (acknowledged after their commit): enough for group commits across 1,000 devices. */
+const EMBEDDED_MQTT_CONCURRENCY = 1000;
 /** How often expired device commands are looked for. */
 const COMMAND_SWEEP_MS = 5_000;
 
@@ -237,7 +239,7 @@ async function startDevices(
     await channel.start();
   }
   const access = channel === undefined ? undefined : embeddedAccess({ channel, authenticate: auth.authenticate, internalSecret, log: log.child({ component: 'mqtt' }) });
-  const mqtt = config.mqttEmbedded ? await startEmbeddedBroker({ host: config.mqttHost, port: config.mqttPort, hooks: access?.hooks }) : undefined;
+  const mqtt = config.mqttEmbedded ? await startEmbeddedBroker({ host: config.mqttHost, port: config.mqttPort, hooks: access?.hooks, concurrency: EMBEDDED_MQTT_CONCURRENCY }) : undefined;
   if (mqtt) undo.push(() => mqtt.close());
   if (channel === undefined || service === undefined) return { service, mqtt, gateway: undefined, commands: undefined, close: async () => undefined };
   let transport: DeviceTransport | undefined;

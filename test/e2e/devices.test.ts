@@ -135,6 +135,15 @@ describe('e2e: device gateway (issue 5)', function () {
       assert.deepEqual(history.body.temperature.values.map((v: [number, string]) => v[0]), [21.5, 22.5, 23]);
     });
 
+    it('acknowledges a QoS 1 measure only once it is committed', async () => {
+      const dev = await connect('k1/th1', DEVICE_PASSWORD);
+      for (const t of [30, 31, 32]) {
+        await dev.publishAsync('/k1/th1/attrs', JSON.stringify({ t }), { qos: 1 });
+        // No waiting: the PUBACK came after the commit.
+        assert.equal((await twin()).temperature.value, t);
+      }
+    });
+
     it('stores unknown keys under the default vocabulary (explicitAttrs false)', async () => {
       const dev = await connect('k1/th1', DEVICE_PASSWORD);
       await dev.publishAsync('/k1/th1/attrs', JSON.stringify({ battery: 88 }), { qos: 1 });

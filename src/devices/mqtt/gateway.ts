@@ -56,19 +56,20 @@ export class MqttGateway {
     while (this.chains.size > 0) await Promise.all(this.chains.values());
   }
 
-  private receive(topic: string, payload: Buffer): void {
+  /** Resolves once the message is applied or refused (never rejects). */
+  private receive(topic: string, payload: Buffer): Promise<void> {
     const t = parseDeviceTopic(topic);
-    if (t === undefined || t.channel === 'cmd') return;
+    if (t === undefined || t.channel === 'cmd') return Promise.resolve();
     this.stats.messages++;
     if (payload.length > this.maxPayloadBytes) {
       this.stats.tooLarge++;
       this.log.warn({ apikey: t.apikey, deviceId: t.deviceId, bytes: payload.length, max: this.maxPayloadBytes }, 'device message too large, dropped');
-      return;
+      return Promise.resolve();
     }
     const k = `${t.apikey}\u0000${t.deviceId}`;
     const next = (this.chains.get(k) ?? Promise.resolve()).then(() => this.handle(t, payload));
     this.chains.set(k, next);
-    void next.then(() => {
+    return next.then(() => {
       if (this.chains.get(k) === next) this.chains.delete(k);
     });
   }

@@ -11,7 +11,8 @@ import type { Logger } from '../../ops/logger';
 import { DEVICE_TOPIC_FILTERS, isOwnCommandFilter } from '../topics';
 import type { DeviceOf } from './access';
 
-export type MessageHandler = (topic: string, payload: Buffer) => void;
+/** Resolves when the message has been applied (or refused): then the broker may acknowledge it. */
+export type MessageHandler = (topic: string, payload: Buffer) => Promise<void>;
 
 export interface DeviceTransport {
   /** Starts delivering the devices' messages; resolves once subscribed. */
@@ -66,16 +67,18 @@ export class EmbeddedTransport implements DeviceTransport {
   }
 
   async start(onMessage: MessageHandler): Promise<void> {
-    // One packet can match several filters (DEVICE_TOPIC_FILTERS overlap on purpose, see
-    // topics.ts): deliver each packet object once.
+    // One packet could match two filters (topics.ts keeps valid ones to one): deliver each
+    // packet object once.
     let last: AedesPublishPacket | undefined;
     for (const filter of DEVICE_TOPIC_FILTERS) {
       const deliver = (packet: AedesPublishPacket, cb: () => void): void => {
-        if (packet !== last) {
-          last = packet;
-          onMessage(packet.topic, packet.payload as Buffer);
-        }
-        cb();
+        if (packet === last) return cb();
+        last = packet;
+        // aedes sends the device its PUBACK once every subscriber called back: calling back
+        // after the commit means an acknowledged measure is stored (a crash loses only
+        // unacknowledged ones, which a QoS 1 device sends again), and a device cannot run
+        // ahead of the store (aedes' `concurrency` bounds what is in flight).
+        onMessage(packet.topic, packet.payload as Buffer).then(cb, cb);
       };
       this.deliveries.push([filter, deliver]);
       await new Promise<void>((resolve) => this.aedes.subscribe(filter, deliver, resolve));
@@ -127,7 +130,9 @@ export class ExternalTransport implements DeviceTransport {
     };
     this.client = connect(opts.url, options);
     this.client.on('error', (err) => opts.log.warn({ err: err.message, url: redact(opts.url) }, 'device MQTT broker connection error'));
-    this.client.on('message', (topic, payload) => this.onMessage?.(topic, payload));
+    // mqtt.js acknowledges QoS 1 on receipt, before the commit (unlike the embedded broker):
+    // a crash loses what it had acknowledged and not yet stored.
+    this.client.on('message', (topic, payload) => void this.onMessage?.(topic, payload));
   }
 
   /**
