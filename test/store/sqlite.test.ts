@@ -82,6 +82,22 @@ describe('SQLite store', () => {
     await second.close();
   });
 
+  it('commits more queued writes than one group takes, in order, also when closed meanwhile', async () => {
+    const dir = tempDir();
+    const first = createSqliteStore({ dataDir: dir });
+    await putAll(first, '', [entity('urn:x:0', ['Thing'], {})]);
+    // 450 single writes in one turn: three bounded groups.
+    const queued = Array.from({ length: 450 }, (_, i) => putAll(first, '', [entity(`urn:x:${i + 1}`, ['Thing'], { n: prop(i) })]));
+    await Promise.all(queued.slice(0, 300));
+    const late = Array.from({ length: 250 }, (_, i) => putAll(first, '', [entity(`urn:y:${i}`, ['Thing'], {})]));
+    await first.close();
+    await Promise.all([...queued, ...late]);
+    const second = createSqliteStore({ dataDir: dir });
+    assert.equal((await second.getEntity('', 'urn:x:450'))?.attrs[iri('n')]?.[0].value, 449);
+    assert.equal((await second.getEntity('', 'urn:y:249'))?.id, 'urn:y:249');
+    await second.close();
+  });
+
   it('puts one database file per tenant under tenants/, in WAL mode', async () => {
     const dir = tempDir();
     const store = createSqliteStore({ dataDir: dir });

@@ -15,6 +15,9 @@ import { TypeSummaries } from './type-summary';
 
 type AnyPlan = (current: Map<string, Entity>) => Plan<unknown>;
 
+/** Most modifications one group commit takes (the rest go in the next turn). */
+const MAX_GROUP = 200;
+
 export class TenantDb {
   private readonly terms: TermTable;
   private readonly entities: EntityTable;
@@ -77,8 +80,12 @@ export class TenantDb {
   }
 
   private flush(): void {
-    const group = this.pending;
-    this.pending = [];
+    if (this.pending.length === 0) return; // close() committed them already
+    // A bounded group: past a few hundred operations a transaction holds the event loop
+    // for hundreds of ms (sockets unread, acknowledgements unsent) and saves little more.
+    const group = this.pending.length <= MAX_GROUP ? this.pending : this.pending.splice(0, MAX_GROUP);
+    if (group === this.pending) this.pending = [];
+    else setImmediate(() => this.flush());
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     try {
       // IMMEDIATE takes the write lock before reading, so no other process writes in between.
@@ -225,7 +232,7 @@ export class TenantDb {
 
   /** Commits what is still queued (its callers are waiting for the answer), then closes. */
   close(): void {
-    if (this.pending.length > 0) this.flush();
+    while (this.pending.length > 0) this.flush();
     this.db.close();
   }
 
