@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AccessGuard, type AuditSink } from './broker/access';
@@ -16,6 +16,7 @@ import { createBrokerServices } from './broker';
 import { TemporalRetention } from './broker/retention';
 import { keyFileList, LOCAL_ISSUER, type Config } from './config';
 import { createApp } from './http/app';
+import { ProblemType } from './ngsi/errors';
 import { ContextManager } from './ngsi/jsonld/manager';
 import { startEmbeddedBroker, type EmbeddedBroker } from './mqtt/embedded-broker';
 import { DeviceChannel } from './broker/device-channel';
@@ -94,6 +95,13 @@ async function assemble(config: Config, log: Logger, store: EntityStore, undo: A
   // Before anything listens: a bad policy or unreadable key file stops the start.
   const auth = await wireAuth(config, log, now, audit, undo);
   const http: Server = createServer();
+  // Listening comes first (the @context manager needs the port); a request arriving while
+  // the rest starts (outbox replay, device gateway) gets 503 rather than no answer at all.
+  const starting = (_req: IncomingMessage, res: ServerResponse): void => {
+    res.writeHead(503, { 'Retry-After': '1', 'Content-Type': 'application/json', Connection: 'close' });
+    res.end(JSON.stringify({ type: ProblemType.InternalError, title: 'Starting', detail: 'Weft is starting; retry in a moment', status: 503 }));
+  };
+  http.on('request', starting);
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
     http.listen(config.port, config.host, () => resolve());
@@ -165,6 +173,7 @@ async function assemble(config: Config, log: Logger, store: EntityStore, undo: A
     limits: { defaultLimit: config.defaultLimit, maxLimit: config.maxLimit, maxBodyBytes: config.maxBodyBytes },
     log,
   });
+  http.off('request', starting);
   http.on('request', app);
   // Clients keep connections open between requests; keep-alive must outlive their pauses.
   http.keepAliveTimeout = 65_000;
