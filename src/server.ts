@@ -49,8 +49,6 @@ import { createSqliteStore } from './store/sqlite';
 /** How long a stopping server waits for requests in flight before cutting connections. */
 const SHUTDOWN_GRACE_MS = 5000;
 const RETENTION_INTERVAL_MS = 60 * 60_000;
-/** Device messages in flight in the embedded broker (acknowledged after their commit): enough for group commits across 1,000 devices. */
-const EMBEDDED_MQTT_CONCURRENCY = 1000;
 /** How often expired device commands are looked for. */
 const COMMAND_SWEEP_MS = 5_000;
 
@@ -248,14 +246,14 @@ async function startDevices(
     await channel.start();
   }
   const access = channel === undefined ? undefined : embeddedAccess({ channel, authenticate: auth.authenticate, internalSecret, log: log.child({ component: 'mqtt' }) });
-  const mqtt = config.mqttEmbedded ? await startEmbeddedBroker({ host: config.mqttHost, port: config.mqttPort, hooks: access?.hooks, concurrency: EMBEDDED_MQTT_CONCURRENCY }) : undefined;
+  const mqtt = config.mqttEmbedded ? await startEmbeddedBroker({ host: config.mqttHost, port: config.mqttPort, hooks: access?.hooks }) : undefined;
   if (mqtt) undo.push(() => mqtt.close());
   if (channel === undefined || service === undefined) return { service, mqtt, gateway: undefined, commands: undefined, close: async () => undefined };
   let transport: DeviceTransport | undefined;
   if (config.mqttUrl !== undefined && config.mqttUrl !== '') {
     transport = new ExternalTransport({ url: config.mqttUrl, sharedGroup: config.mqttSharedGroup, log });
   } else if (mqtt !== undefined && access !== undefined) {
-    transport = new EmbeddedTransport(mqtt.aedes, access.deviceOf);
+    transport = new EmbeddedTransport(mqtt.aedes, access);
   }
   if (transport === undefined) {
     log.warn('device gateway: no MQTT broker (--mqtt-embedded=false and no --mqtt-url); provisioning works, devices cannot connect');

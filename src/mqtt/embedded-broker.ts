@@ -14,11 +14,7 @@ export interface EmbeddedBrokerOptions {
   port: number;
   /** Device authentication / authorisation (device gateway); default: allow all, see auth-hooks. */
   hooks?: Partial<MqttAuthHooks>;
-  /**
-   * Messages aedes routes at once (its default: 100). The device gateway acknowledges a
-   * measure after committing it, so this bounds the measures in flight across all devices.
-   */
-  concurrency?: number;
+
 }
 
 export interface EmbeddedBroker {
@@ -33,8 +29,6 @@ export interface EmbeddedBroker {
 export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
   const hooks: MqttAuthHooks = { ...ALLOW_ALL, ...options.hooks };
   const aedes = await Aedes.createBroker({
-    // Only when given: aedes merges options with Object.assign, so undefined would erase its default.
-    ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
     authenticate: hooks.authenticate,
     authorizePublish: hooks.authorizePublish,
     authorizeSubscribe: hooks.authorizeSubscribe,

@@ -139,7 +139,8 @@ describe('e2e: device gateway (issue 5)', function () {
       const dev = await connect('k1/th1', DEVICE_PASSWORD);
       for (const t of [30, 31, 32]) {
         await dev.publishAsync('/k1/th1/attrs', JSON.stringify({ t }), { qos: 1 });
-        // No waiting: the PUBACK came after the commit.
+        // No waiting: aedes sends the PUBACK after the gateway's authorizePublish hook, which
+        // resolves after the commit.
         assert.equal((await twin()).temperature.value, t);
       }
     });

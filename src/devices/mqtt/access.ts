@@ -48,7 +48,23 @@ const DEVICE_USERNAME = /^([^/+#]+)\/([^/+#]+)$/;
 /** The device a connected client authenticated as, if it is one (command delivery). */
 export type DeviceOf = (client: object) => { apikey: string; deviceId: string } | undefined;
 
-export function embeddedAccess(deps: EmbeddedAccessDeps): { hooks: MqttAuthHooks; deviceOf: DeviceOf } {
+/** Applies a device's message; resolves when it is committed or refused. */
+export type DeviceMessageHandler = (topic: string, payload: Buffer) => Promise<void>;
+
+export interface EmbeddedAccess {
+  hooks: MqttAuthHooks;
+  deviceOf: DeviceOf;
+  /**
+   * Where a device's own measures and command results go, from inside authorizePublish:
+   * aedes writes the QoS 1 PUBACK only after that hook calls back (it acknowledges before
+   * routing otherwise), so an acknowledged measure is a committed one, and a device cannot
+   * run ahead of the store. undefined: accepted and routed as any message.
+   */
+  onDeviceMessage(handler: DeviceMessageHandler | undefined): void;
+}
+
+export function embeddedAccess(deps: EmbeddedAccessDeps): EmbeddedAccess {
+  let deviceMessage: DeviceMessageHandler | undefined;
   const identities = new WeakMap<object, Identity>();
   const deviceOf: DeviceOf = (client) => {
     const id = identities.get(client);
@@ -113,7 +129,11 @@ export function embeddedAccess(deps: EmbeddedAccessDeps): { hooks: MqttAuthHooks
       const topic = parseDeviceTopic(packet.topic);
       if (id?.kind === 'device') {
         const own = topic !== undefined && topic.apikey === id.apikey && topic.deviceId === id.deviceId && topic.channel !== 'cmd';
-        return callback(own ? null : new Error('a device publishes only its own measures and command results'));
+        if (!own) return callback(new Error('a device publishes only its own measures and command results'));
+        if (deviceMessage === undefined) return callback(null);
+        // The handler never rejects (the gateway counts and logs refusals itself).
+        deviceMessage(packet.topic, packet.payload as Buffer).then(() => callback(null), () => callback(null));
+        return;
       }
       callback(topic === undefined ? null : new Error('device topics are for devices'));
     },
@@ -135,5 +155,11 @@ export function embeddedAccess(deps: EmbeddedAccessDeps): { hooks: MqttAuthHooks
       return ownCommand ? packet : null;
     },
   };
-  return { hooks, deviceOf };
+  return {
+    hooks,
+    deviceOf,
+    onDeviceMessage: (handler) => {
+      deviceMessage = handler;
+    },
+  };
 }

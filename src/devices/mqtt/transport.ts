@@ -5,11 +5,11 @@
  * The gateway sees one interface either way.
  */
 import { randomBytes } from 'node:crypto';
-import type { Aedes, AedesPublishPacket, Client } from 'aedes';
+import type { Aedes, Client } from 'aedes';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from '../../ops/logger';
 import { DEVICE_TOPIC_FILTERS, isOwnCommandFilter } from '../topics';
-import type { DeviceOf } from './access';
+import type { EmbeddedAccess } from './access';
 
 /** Resolves when the message has been applied (or refused): then the broker may acknowledge it. */
 export type MessageHandler = (topic: string, payload: Buffer) => Promise<void>;
@@ -35,18 +35,20 @@ const key = (apikey: string, deviceId: string): string => `${apikey}\u0000${devi
 /** How long the start waits for an external broker's SUBACK before going on without it. */
 const START_WAIT_MS = 5000;
 
-/** The embedded aedes broker, used in-process. */
+/**
+ * The embedded aedes broker, used in-process: device messages arrive through the access
+ * hooks (devices/mqtt/access.ts), before aedes acknowledges them.
+ */
 export class EmbeddedTransport implements DeviceTransport {
   private readonly subscribed = new Map<string, Set<Client>>();
   private readonly listeners: Array<(apikey: string, deviceId: string) => void> = [];
-  private readonly deliveries: Array<[string, (packet: AedesPublishPacket, cb: () => void) => void]> = [];
 
   constructor(
     private readonly aedes: Aedes,
-    private readonly deviceOf: DeviceOf,
+    private readonly access: Pick<EmbeddedAccess, 'deviceOf' | 'onDeviceMessage'>,
   ) {
     aedes.on('subscribe', (subscriptions, client) => {
-      const device = client ? this.deviceOf(client) : undefined;
+      const device = client ? this.access.deviceOf(client) : undefined;
       if (device === undefined || !subscriptions.some((s) => isOwnCommandFilter(s.topic, device.apikey, device.deviceId))) return;
       const k = key(device.apikey, device.deviceId);
       let clients = this.subscribed.get(k);
@@ -55,7 +57,7 @@ export class EmbeddedTransport implements DeviceTransport {
       for (const l of this.listeners) l(device.apikey, device.deviceId);
     });
     const gone = (client: Client): void => {
-      const device = this.deviceOf(client);
+      const device = this.access.deviceOf(client);
       if (device === undefined) return;
       const k = key(device.apikey, device.deviceId);
       const clients = this.subscribed.get(k);
@@ -67,22 +69,7 @@ export class EmbeddedTransport implements DeviceTransport {
   }
 
   async start(onMessage: MessageHandler): Promise<void> {
-    // One packet could match two filters (topics.ts keeps valid ones to one): deliver each
-    // packet object once.
-    let last: AedesPublishPacket | undefined;
-    for (const filter of DEVICE_TOPIC_FILTERS) {
-      const deliver = (packet: AedesPublishPacket, cb: () => void): void => {
-        if (packet === last) return cb();
-        last = packet;
-        // aedes sends the device its PUBACK once every subscriber called back: calling back
-        // after the commit means an acknowledged measure is stored (a crash loses only
-        // unacknowledged ones, which a QoS 1 device sends again), and a device cannot run
-        // ahead of the store (aedes' `concurrency` bounds what is in flight).
-        onMessage(packet.topic, packet.payload as Buffer).then(cb, cb);
-      };
-      this.deliveries.push([filter, deliver]);
-      await new Promise<void>((resolve) => this.aedes.subscribe(filter, deliver, resolve));
-    }
+    this.access.onDeviceMessage(onMessage);
   }
 
   publish(topic: string, payload: string): Promise<void> {
@@ -100,8 +87,7 @@ export class EmbeddedTransport implements DeviceTransport {
   }
 
   async close(): Promise<void> {
-    for (const [filter, deliver] of this.deliveries) await new Promise<void>((resolve) => this.aedes.unsubscribe(filter, deliver, resolve));
-    this.deliveries.length = 0;
+    this.access.onDeviceMessage(undefined);
   }
 }
 

@@ -74,6 +74,26 @@ describe('devices/mqtt/access: the embedded broker access rules', () => {
     for (const t of ['/k1/d2/attrs', '/k2/d1/attrs', '/k1/d1/cmd', 'weft/notify/x', '$SYS/x']) assert.equal(await publish(hooks, d, t), false, t);
   });
 
+  it("hands a device's own message to the gateway and lets aedes acknowledge it only afterwards", async () => {
+    const access = embeddedAccess({ channel, authenticate, internalSecret: 'internal', log });
+    const d = client('d9');
+    await connect(access.hooks, d, 'k1/d1', 'pw');
+    let release: () => void = () => undefined;
+    const seen: string[] = [];
+    access.onDeviceMessage((topic) => {
+      seen.push(topic);
+      return new Promise<void>((resolve) => (release = resolve));
+    });
+    let allowed = false;
+    access.hooks.authorizePublish(d as never, { topic: '/k1/d1/attrs', payload: Buffer.from('{}') } as never, () => (allowed = true));
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(seen, ['/k1/d1/attrs']);
+    assert.equal(allowed, false, 'no PUBACK before the gateway is done');
+    release();
+    await new Promise((r) => setImmediate(r));
+    assert.equal(allowed, true);
+  });
+
   it('lets applications publish anywhere but on device topics and $SYS', async () => {
     const a = client('a2');
     await connect(hooks, a, 'app', 'good-token');
