@@ -107,7 +107,7 @@ export function restrictQuery(filter: EntityFilter, narrowing: Narrowing): Restr
   if (narrowing.kind === 'deny') return undefined;
   const masks = narrowing.attributes;
   const out: EntityFilter = { ...filter };
-  if (narrowing.kind === 'filter') {
+  if (narrowing.kind === 'filter' && !withinTypes(filter, narrowing.selectors)) {
     out.selectors = filter.selectors === undefined ? narrowing.selectors : andSelectorLists(filter.selectors, narrowing.selectors);
   }
   if (masks.unmasked) return { filter: out, residual: undefined, maskedReferences: [] };
@@ -155,6 +155,17 @@ export function restrictQuery(filter: EntityFilter, narrowing: Narrowing): Restr
     return check(e);
   };
   return { filter: out, residual, maskedReferences: mixed };
+}
+
+/**
+ * Whether the caller's own `type` already keeps the query inside one type-only policy
+ * selector (type=Sensor under `types: [Sensor]`): then adding the selectors would only make
+ * the store test the same types twice per row.
+ */
+function withinTypes(filter: EntityFilter, policy: readonly EntitySelector[]): boolean {
+  if (filter.selectors !== undefined || filter.type === undefined) return false;
+  const wanted = filter.type;
+  return policy.some((p) => p.ids === undefined && p.idPattern === undefined && p.type !== undefined && implies(wanted, p.type));
 }
 
 /** (u1 OR u2 ...) AND (p1 OR p2 ...) as one list of selectors: every pair ANDed. */

@@ -282,6 +282,17 @@ roles:
       assert.deepEqual(query(n, { selectors: [{ type: parseTypeExpr('Building', expand) }] }), ['urn:ngsi-ld:Building:1', 'urn:ngsi-ld:Building:2', 'urn:ngsi-ld:Room:2']);
     });
 
+    it("adds no selectors when the caller's own type is within a type-only permission", () => {
+      const br = policy(`roles: { br: [ { actions: [read], types: [Building, Room] } ] }`);
+      const n = narrowed(br, ['br']);
+      const building: EntityFilter = { type: { kind: 'type', iri: BUILDING } };
+      assert.equal(restrictQuery(building, n)!.filter.selectors, undefined);
+      assert.deepEqual(query(n, building), ['urn:ngsi-ld:Building:1', 'urn:ngsi-ld:Building:2', 'urn:ngsi-ld:Room:2']);
+      const thing: EntityFilter = { type: parseTypeExpr('Thing|Building', expand) };
+      assert.ok(restrictQuery(thing, n)!.filter.selectors);
+      assert.deepEqual(query(n, thing), ['urn:ngsi-ld:Building:1', 'urn:ngsi-ld:Building:2', 'urn:ngsi-ld:Room:2']);
+    });
+
     it('crosses the caller selectors with the policy selectors', () => {
       const n = narrowed(p, ['ids']);
       const selectors = [{ ids: ['urn:ngsi-ld:Room:1', 'urn:ngsi-ld:Building:1', 'urn:dev:d1'] }, { idPattern: 'temp$' }, { idPattern: '^urn:ngsi-ld:(Room|Building):2' }];
