@@ -22,14 +22,13 @@
  * BENCH_SECONDS (15), BENCH_WINDOW (1000), BENCH_LAT_RATE (1000; 0 skips the latency run), BENCH_WARMUP (3),
  * BENCH_SERVER (see harness.ts), BENCH_TRACE=1 (per-second figures on stderr).
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import mqtt, { type MqttClient } from 'mqtt';
 import { API, SERVER_MODE, buildWeft, check, env, fmt, freePort, log, startWeft, table, type Row, type Weft } from './harness';
+import { startReceiver, type Receiver } from './receiver';
 
 const DEVICES = env('BENCH_DEVICES', 1000);
 const SECONDS = env('BENCH_SECONDS', 15);
@@ -278,41 +277,6 @@ async function paced(fleet: Fleet, rate: number, seconds: number, each?: (n: num
 
 async function acksIn(fleet: Fleet): Promise<void> {
   while (fleet.inFlight > 0) await windowOpen(fleet);
-}
-
-// ---------------------------------------------------------------- receiver
-
-interface Receiver {
-  url: string;
-  entities: number;
-  onEntity: (e: Record<string, { value?: unknown } | undefined>, at: number) => void;
-  close(): Promise<void>;
-}
-
-async function startReceiver(): Promise<Receiver> {
-  const rx: Receiver = { url: '', entities: 0, onEntity: () => undefined, close: () => Promise.resolve() };
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const at = performance.now();
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { data: Array<Record<string, { value?: unknown } | undefined>> };
-      for (const e of body.data) {
-        rx.entities++;
-        rx.onEntity(e, at);
-      }
-      res.statusCode = 204;
-      res.end();
-    });
-  });
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  rx.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/notify`;
-  rx.close = () => {
-    server.closeAllConnections();
-    return new Promise((r) => server.close(() => r()));
-  };
-  return rx;
 }
 
 // ---------------------------------------------------------------- runs

@@ -17,12 +17,12 @@
  * BENCH_WARMUP (3: seconds at RATE before the measured run, reported apart), BENCH_FANOUT
  * (100), BENCH_SERVER (see harness.ts), BENCH_TRACE=1 (latency per second on stderr).
  */
-import { Agent, createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { Agent, request } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { API, SERVER_MODE, buildWeft, check, env, fmt, log, startWeft, table, type Row, type Weft } from './harness';
+import { startReceiver, type Receiver } from './receiver';
 
 const SUBSCRIPTIONS = env('BENCH_SUBSCRIPTIONS', 1000);
 const RATE = env('BENCH_RATE', 1000);
@@ -33,50 +33,6 @@ const JSON_HEADERS = { 'content-type': 'application/json' };
 const TICK_MS = 5;
 
 const sensorId = (i: number): string => `urn:ngsi-ld:Sensor:${String(i).padStart(6, '0')}`;
-
-// ---------------------------------------------------------------- receiver
-
-interface Receiver {
-  url: string;
-  notifications: number;
-  entities: number;
-  /** Called for every entity in every notification. */
-  onEntity: (e: { id: string; temperature?: { value?: unknown } }, at: number) => void;
-  close(): Promise<void>;
-}
-
-async function startReceiver(): Promise<Receiver> {
-  const rx: Receiver = {
-    url: '',
-    notifications: 0,
-    entities: 0,
-    onEntity: () => undefined,
-    close: () => Promise.resolve(),
-  };
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const at = performance.now();
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { data: Array<{ id: string }> };
-      rx.notifications++;
-      for (const e of body.data) {
-        rx.entities++;
-        rx.onEntity(e, at);
-      }
-      res.statusCode = 204;
-      res.end();
-    });
-  });
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  rx.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/notify`;
-  rx.close = () => {
-    server.closeAllConnections();
-    return new Promise((r) => server.close(() => r()));
-  };
-  return rx;
-}
 
 // ---------------------------------------------------------------- client
 
