@@ -41,7 +41,7 @@ import {
   type Authenticator,
   type KeySource,
 } from './security/jwt';
-import { openAuditLog } from './security/audit';
+import { CoalescingAuditSink, openAuditLog } from './security/audit';
 import { loadPolicy } from './security/policy/loader';
 import type { EntityStore } from './store/port';
 import { createSqliteStore } from './store/sqlite';
@@ -49,6 +49,8 @@ import { createSqliteStore } from './store/sqlite';
 /** How long a stopping server waits for requests in flight before cutting connections. */
 const SHUTDOWN_GRACE_MS = 5000;
 const RETENTION_INTERVAL_MS = 60 * 60_000;
+/** Window over which one device's writes make one audit event (with their count). */
+const AUDIT_DEVICE_WINDOW_MS = 10_000;
 /** How often expired device commands are looked for. */
 const COMMAND_SWEEP_MS = 5_000;
 
@@ -88,8 +90,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
 async function assemble(config: Config, log: Logger, store: EntityStore, undo: Array<() => Promise<void>>): Promise<RunningServer> {
   const now = (): string => new Date().toISOString();
   // Every write and denial is recorded from the first request on; closed last (flushes).
-  const audit = openAuditLog({ dataDir: config.dataDir, memory: config.memory, log, maxAgeMs: config.auditRetentionDays * 86_400_000 });
-  undo.push(() => audit.close());
+  const auditLog = openAuditLog({ dataDir: config.dataDir, memory: config.memory, log, maxAgeMs: config.auditRetentionDays * 86_400_000 });
+  undo.push(() => auditLog.close());
+  // Device telemetry is recorded per device per window (security/audit/coalesce.ts).
+  const audit = new CoalescingAuditSink(auditLog, AUDIT_DEVICE_WINDOW_MS);
+  undo.push(async () => audit.close());
   // Before anything listens: a bad policy or unreadable key file stops the start.
   const auth = await wireAuth(config, log, now, audit, undo);
   const http: Server = createServer();
@@ -204,7 +209,8 @@ async function assemble(config: Config, log: Logger, store: EntityStore, undo: A
       await notify.close();
       await sender.close();
       await mqtt?.close();
-      await audit.close();
+      audit.close();
+      await auditLog.close();
       await store.close();
       for (const step of auth.cleanup) await step();
     },

@@ -45,8 +45,10 @@ export interface AuditEvent {
   outcome: 'allowed' | 'denied';
   /** Why it was denied (for operators; may name policy rules, never sent to the client). */
   reason?: string;
-  /** For writes that touch many entities at once: how many. */
+  /** For writes that touch many entities at once, or a device's writes over a window: how many. */
   count?: number;
+  /** 'device': made through the device channel (the log may record these per window). */
+  channel?: 'device';
 }
 
 export interface AuditSink {
@@ -190,6 +192,7 @@ export class AccessGuard {
   recordWrite(scope: RequestScope, action: string, target: string, count?: number): void {
     const event: AuditEvent = { at: this.now(), requestId: scope.requestId, subject: scope.principal?.subject, tenant: scope.tenant, action, target, outcome: 'allowed' };
     if (count !== undefined) event.count = count;
+    if (scope.channel !== undefined) event.channel = scope.channel;
     this.audit.record(event);
   }
 

@@ -10,6 +10,7 @@ import { AuditTable } from './table';
 
 export { AuditLog, DEFAULT_AUDIT_SETTINGS, type AuditLogSettings, type AuditStats, type AuditStorage } from './log';
 export { AuditTable } from './table';
+export { CoalescingAuditSink } from './coalesce';
 
 /** The audit database's file name inside the data directory. */
 export const AUDIT_FILE = 'audit.sqlite';
