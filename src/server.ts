@@ -172,6 +172,7 @@ async function assemble(config: Config, log: Logger, store: EntityStore, undo: A
     authenticate: auth.authenticate,
     audit: new AuditService({ access: auth.access, limits: { maxLimit: config.maxLimit } }, audit),
     devices: devices.service,
+    deviceChannel: devices.channel,
     deviceStats: devices.gateway === undefined ? undefined : () => ({ ...devices.gateway!.stats }),
     limits: { defaultLimit: config.defaultLimit, maxLimit: config.maxLimit, maxBodyBytes: config.maxBodyBytes },
     log,
@@ -219,6 +220,7 @@ async function assemble(config: Config, log: Logger, store: EntityStore, undo: A
 
 interface DevicesWiring {
   service: DeviceService | undefined;
+  channel: DeviceChannel | undefined;
   mqtt: EmbeddedBroker | undefined;
   gateway: MqttGateway | undefined;
   commands: CommandDispatcher | undefined;
@@ -254,7 +256,7 @@ async function startDevices(
   const access = channel === undefined ? undefined : embeddedAccess({ channel, authenticate: auth.authenticate, internalSecret, log: log.child({ component: 'mqtt' }) });
   const mqtt = config.mqttEmbedded ? await startEmbeddedBroker({ host: config.mqttHost, port: config.mqttPort, hooks: access?.hooks }) : undefined;
   if (mqtt) undo.push(() => mqtt.close());
-  if (channel === undefined || service === undefined) return { service, mqtt, gateway: undefined, commands: undefined, close: async () => undefined };
+  if (channel === undefined || service === undefined) return { service, channel, mqtt, gateway: undefined, commands: undefined, close: async () => undefined };
   let transport: DeviceTransport | undefined;
   if (config.mqttUrl !== undefined && config.mqttUrl !== '') {
     transport = new ExternalTransport({ url: config.mqttUrl, sharedGroup: config.mqttSharedGroup, log });
@@ -263,7 +265,7 @@ async function startDevices(
   }
   if (transport === undefined) {
     log.warn('device gateway: no MQTT broker (--mqtt-embedded=false and no --mqtt-url); provisioning works, devices cannot connect');
-    return { service, mqtt, gateway: undefined, commands: undefined, close: async () => undefined };
+    return { service, channel, mqtt, gateway: undefined, commands: undefined, close: async () => undefined };
   }
   const commands = new CommandDispatcher(deps.store, channel, transport, { ttlMs: config.commandTtlSec * 1000, sweepMs: Math.min(COMMAND_SWEEP_MS, Math.max(100, config.commandTtlSec * 500)) }, log);
   const gateway = new MqttGateway(channel, transport, commands, config.maxDeviceMessageBytes, log.child({ component: 'devices' }));
@@ -274,7 +276,7 @@ async function startDevices(
     await commands.close();
   };
   undo.push(close);
-  return { service, mqtt, gateway, commands, close };
+  return { service, channel, mqtt, gateway, commands, close };
 }
 
 /** Whether a notification endpoint's host is the embedded broker's address. */

@@ -82,7 +82,7 @@ export function createApp(appDeps: AppDeps): express.Express {
     admin.use(express.raw({ type: () => true, limit: deps.limits.maxBodyBytes }));
     admin.use(bodyErrors);
     if (deps.audit !== undefined) admin.use(auditRouter({ audit: deps.audit, contexts: deps.contexts }));
-    if (deps.devices !== undefined) admin.use(devicesRouter({ devices: deps.devices, contexts: deps.contexts, limits: deps.limits, stats: deps.deviceStats }));
+    if (deps.devices !== undefined) admin.use(devicesRouter({ devices: deps.devices, channel: deps.deviceChannel, contexts: deps.contexts, limits: deps.limits, stats: deps.deviceStats }));
     app.use(ADMIN_PREFIX, admin);
   }
   app.use(healthRouter());

@@ -1,6 +1,7 @@
 import type { BrokerServices } from '../broker';
 import type { AccessGuard } from '../broker/access';
 import type { AuditService } from '../broker/audit';
+import type { DeviceChannel } from '../broker/device-channel';
 import type { DeviceService } from '../broker/devices';
 import type { ContextManager } from '../ngsi/jsonld/manager';
 import type { Logger } from '../ops/logger';
@@ -17,6 +18,8 @@ export interface HttpDeps extends BrokerServices {
   audit?: AuditService;
   /** /weft/v1/iot/services and /iot/devices; undefined: not mounted. */
   devices?: DeviceService;
+  /** Device credential checks for external brokers (POST /weft/v1/iot/mqtt/authenticate). */
+  deviceChannel?: Pick<DeviceChannel, 'authenticate'>;
   /** The device gateway's counters (GET /weft/v1/iot/stats). */
   deviceStats?: () => object;
   limits: { defaultLimit: number; maxLimit: number; maxBodyBytes: number };

@@ -199,6 +199,38 @@ describe('e2e: device gateway (issue 5)', function () {
     });
   });
 
+  describe("an external broker's HTTP auth backend (EMQX, mosquitto-go-auth)", () => {
+    const auth = (body: object) => t.http.post(`${IOT}/mqtt/authenticate`).send(body).expect(200);
+    const acl = (body: object) => t.http.post(`${IOT}/mqtt/authorize`).send(body).expect(200);
+
+    it('checks device credentials as the embedded broker does', async () => {
+      assert.deepEqual((await auth({ username: 'k1/th1', password: DEVICE_PASSWORD, clientid: 'c1' })).body, { result: 'allow', ok: true });
+      assert.deepEqual((await auth({ username: 'k1/th1', password: 'wrong' })).body, { result: 'deny', ok: false });
+      assert.deepEqual((await auth({ username: 'k1/ghost', password: DEVICE_PASSWORD })).body, { result: 'deny', ok: false });
+      assert.equal((await auth({ username: 'some-app', password: 'x' })).body.result, 'ignore');
+    });
+
+    it('keeps devices to their own topics and everyone else off device topics', async () => {
+      const r = async (body: object) => (await acl(body)).body.result;
+      assert.equal(await r({ username: 'k1/th1', topic: '/k1/th1/attrs', action: 'publish' }), 'allow');
+      assert.equal(await r({ username: 'k1/th1', topic: '/k1/th2/attrs', action: 'publish' }), 'deny');
+      assert.equal(await r({ username: 'k1/th1', topic: '/k1/th1/cmd', action: 'subscribe' }), 'allow');
+      assert.equal(await r({ username: 'k1/th1', topic: '#', acc: 4 }), 'deny');
+      assert.equal(await r({ username: 'k1/th1', topic: '/k1/th1/attrs', acc: 2 }), 'allow');
+      assert.equal(await r({ username: 'some-app', topic: '/k1/th1/attrs', action: 'publish' }), 'deny');
+      assert.equal(await r({ username: 'some-app', topic: '#', action: 'subscribe' }), 'deny');
+      assert.equal(await r({ username: 'some-app', topic: 'weft/notify/x', action: 'subscribe' }), 'ignore');
+    });
+
+    it('answers only a caller with admin on devices, and refuses malformed questions', async () => {
+      const viewer = await t.token({ roles: ['viewer'] });
+      await t.anonymous.post(`${IOT}/mqtt/authenticate`).set('Authorization', `Bearer ${viewer}`).send({ username: 'k1/th1', password: DEVICE_PASSWORD }).expect(403);
+      await t.anonymous.post(`${IOT}/mqtt/authenticate`).send({ username: 'k1/th1', password: DEVICE_PASSWORD }).expect(401);
+      await t.http.post(`${IOT}/mqtt/authorize`).send({ username: 'k1/th1', topic: '/k1/th1/attrs' }).expect(400);
+      await t.http.post(`${IOT}/mqtt/authorize`).send(['x']).expect(400);
+    });
+  });
+
   describe('commands', () => {
     it('publishes a twin write to the device and reports DELIVERED then OK with the result', async () => {
       const dev = await connect('k1/th1', DEVICE_PASSWORD);

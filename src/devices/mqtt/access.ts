@@ -24,7 +24,8 @@ import type { Logger } from '../../ops/logger';
 import { DeviceAuthError } from '../../security/devices';
 import type { Authenticator } from '../../security/jwt';
 import type { MqttAuthHooks } from '../../mqtt/auth-hooks';
-import { isOwnCommandFilter, parseDeviceTopic } from '../topics';
+import { parseDeviceTopic } from '../topics';
+import { deviceLogin, devicePublishAllowed, deviceSubscribeAllowed, otherPublishAllowed } from './topic-rules';
 
 export const INTERNAL_USERNAME = 'weft';
 
@@ -42,8 +43,6 @@ export interface EmbeddedAccessDeps {
   log: Logger;
 }
 
-/** `<apikey>/<deviceId>`: exactly one slash, both parts non-empty. */
-const DEVICE_USERNAME = /^([^/+#]+)\/([^/+#]+)$/;
 
 /** The device a connected client authenticated as, if it is one (command delivery). */
 export type DeviceOf = (client: object) => { apikey: string; deviceId: string } | undefined;
@@ -81,9 +80,9 @@ export function embeddedAccess(deps: EmbeddedAccessDeps): EmbeddedAccess {
   const hooks: MqttAuthHooks = {
     authenticate(client, username, password, done) {
       const secret = password?.toString('utf8');
-      const device = username === undefined ? null : DEVICE_USERNAME.exec(username);
-      if (device !== null) {
-        const [, apikey, deviceId] = device;
+      const device = deviceLogin(username);
+      if (device !== undefined) {
+        const { apikey, deviceId } = device;
         deps.channel.authenticate(apikey, deviceId, secret).then(
           () => {
             identities.set(client, { kind: 'device', apikey, deviceId });
@@ -124,23 +123,20 @@ export function embeddedAccess(deps: EmbeddedAccessDeps): EmbeddedAccess {
 
     authorizePublish(client, packet, callback) {
       if (client === null) return callback(null); // Weft's own in-process publications
-      if (packet.topic.startsWith('$SYS/')) return callback(new Error('$SYS/ topics are reserved to the broker'));
       const id = identities.get(client);
-      const topic = parseDeviceTopic(packet.topic);
       if (id?.kind === 'device') {
-        const own = topic !== undefined && topic.apikey === id.apikey && topic.deviceId === id.deviceId && topic.channel !== 'cmd';
-        if (!own) return callback(new Error('a device publishes only its own measures and command results'));
+        if (!devicePublishAllowed(id, packet.topic)) return callback(new Error('a device publishes only its own measures and command results'));
         if (deviceMessage === undefined) return callback(null);
         // The handler never rejects (the gateway counts and logs refusals itself).
         deviceMessage(packet.topic, packet.payload as Buffer).then(() => callback(null), () => callback(null));
         return;
       }
-      callback(topic === undefined ? null : new Error('device topics are for devices'));
+      callback(otherPublishAllowed(packet.topic) ? null : new Error('device topics are for devices, $SYS/ for the broker'));
     },
 
     authorizeSubscribe(client, subscription, callback) {
       const id = identities.get(client);
-      if (id?.kind === 'device' && !isOwnCommandFilter(subscription.topic, id.apikey, id.deviceId)) {
+      if (id?.kind === 'device' && !deviceSubscribeAllowed(id, subscription.topic)) {
         // null refuses this one subscription (SUBACK 0x80), the connection stays.
         return callback(null, null);
       }

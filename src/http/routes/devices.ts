@@ -6,7 +6,11 @@
  * `@context` in an application/ld+json body).
  */
 import { Router, type Request } from 'express';
+import type { DeviceChannel } from '../../broker/device-channel';
 import type { DeviceService, TwinOnDelete } from '../../broker/devices';
+import { deviceLogin, devicePublishAllowed, deviceSubscribeAllowed, otherPublishAllowed } from '../../devices/mqtt/topic-rules';
+import { parseDeviceTopic } from '../../devices/topics';
+import { DeviceAuthError } from '../../security/devices';
 import { renderDevice, renderServiceGroup } from '../../devices/provisioning';
 import { NgsiError } from '../../ngsi/errors';
 import type { ContextManager } from '../../ngsi/jsonld/manager';
@@ -18,6 +22,8 @@ import { sendNoContent, sendPlain } from '../respond';
 
 export interface DevicesRouterDeps {
   devices: DeviceService;
+  /** Device credential checks for an external MQTT broker's HTTP auth backend; undefined: not offered. */
+  channel?: Pick<DeviceChannel, 'authenticate'>;
   /** The MQTT gateway's counters (messages, measures, refusals); undefined when no gateway runs. */
   stats?: () => object;
   contexts: ContextManager;
@@ -28,6 +34,19 @@ const NO_PARAMS = new Set<string>();
 const GROUP_LIST_PARAMS = new Set(PAGE_PARAMS);
 const DEVICE_LIST_PARAMS = new Set([...PAGE_PARAMS, 'apikey']);
 const DELETE_DEVICE_PARAMS = new Set(['twin']);
+
+/** The string members of an auth backend's request body (anything else is left out). */
+function asFields(doc: unknown): Partial<Record<'username' | 'password' | 'topic' | 'action' | 'acc' | 'clientid', string>> {
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new NgsiError('BadRequestData', 'The payload must be a JSON object');
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(doc)) if (typeof v === 'string' || typeof v === 'number') out[k] = String(v);
+  return out;
+}
+
+/** EMQX reads `result`; mosquitto-go-auth (JSON mode) reads `ok`. */
+function verdict(res: Parameters<Parameters<typeof handle>[0]>[1], result: 'allow' | 'deny' | 'ignore'): void {
+  sendPlain(res, 200, { result, ok: result === 'allow' });
+}
 
 /** 201 with the Location of what was created (one), or of the collection (several). */
 function created(res: Parameters<Parameters<typeof handle>[0]>[1], collection: string, ids: string[]): void {
@@ -84,6 +103,46 @@ export function devicesRouter(deps: DevicesRouterDeps): Router {
     sendNoContent(res);
   }));
   r.all('/iot/services/:apikey', methodNotAllowed('GET, PUT, DELETE'));
+
+  // An external broker's HTTP authentication / authorization backend (EMQX 5 `http`
+  // authenticator and authorizer; mosquitto-go-auth `http` backend, JSON response mode):
+  // devices are checked exactly as on the embedded broker. The broker calls with a token
+  // holding `admin` on `devices`. Answers are 200 with both dialects' verdict members.
+  r.post('/iot/mqtt/authenticate', handle(async (req, res) => {
+    checkParams(req.query as Query, NO_PARAMS);
+    const body = asFields(readJsonBody(req).doc);
+    deps.devices.authorize(await scopeFromLink(req, deps.contexts));
+    const device = deviceLogin(body.username);
+    if (device === undefined || deps.channel === undefined) return verdict(res, 'ignore');
+    try {
+      await deps.channel.authenticate(device.apikey, device.deviceId, body.password);
+      verdict(res, 'allow');
+    } catch (err) {
+      if (!(err instanceof DeviceAuthError)) throw err;
+      verdict(res, 'deny');
+    }
+  }));
+  r.all('/iot/mqtt/authenticate', methodNotAllowed('POST'));
+
+  r.post('/iot/mqtt/authorize', handle(async (req, res) => {
+    checkParams(req.query as Query, NO_PARAMS);
+    const body = asFields(readJsonBody(req).doc);
+    deps.devices.authorize(await scopeFromLink(req, deps.contexts));
+    const topic = body.topic;
+    const action = body.action ?? (body.acc === '2' ? 'publish' : body.acc === '1' || body.acc === '4' ? 'subscribe' : undefined);
+    if (topic === undefined || (action !== 'publish' && action !== 'subscribe')) {
+      throw new NgsiError('BadRequestData', "authorize needs 'topic' and 'action' ('publish' or 'subscribe', or go-auth's 'acc')");
+    }
+    const device = deviceLogin(body.username);
+    if (device !== undefined) {
+      const ok = action === 'publish' ? devicePublishAllowed(device, topic) : deviceSubscribeAllowed(device, topic);
+      return verdict(res, ok ? 'allow' : 'deny');
+    }
+    // Others: never as a device, nor reading device topics; the rest is the broker's policy.
+    if (action === 'publish') return verdict(res, otherPublishAllowed(topic) ? 'ignore' : 'deny');
+    return verdict(res, parseDeviceTopic(topic) === undefined && !/^[#+]/.test(topic) ? 'ignore' : 'deny');
+  }));
+  r.all('/iot/mqtt/authorize', methodNotAllowed('POST'));
 
   r.get('/iot/stats', handle(async (req, res) => {
     checkParams(req.query as Query, NO_PARAMS);
