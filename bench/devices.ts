@@ -29,6 +29,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import mqtt, { type MqttClient } from 'mqtt';
 import { API, SERVER_MODE, buildWeft, check, env, fmt, freePort, log, startWeft, table, type Row, type Weft } from './harness';
 import { startReceiver, type Receiver } from './receiver';
+import type { GatewayStats } from '../src/devices/mqtt/gateway';
 
 const DEVICES = env('BENCH_DEVICES', 1000);
 const SECONDS = env('BENCH_SECONDS', 15);
@@ -87,17 +88,8 @@ const ownCpu = (): number => {
 
 // ---------------------------------------------------------------- the gateway's counters
 
-interface Stats {
-  messages: number;
-  updates: number;
-  measures: number;
-  badPayload: number;
-  unknownDevice: number;
-  denied: number;
-  tooLarge: number;
-  rejectedMeasures: number;
-  failed: number;
-}
+/** What GET /weft/v1/iot/stats answers (the gateway's own counters). */
+type Stats = GatewayStats;
 
 async function stats(weft: Weft): Promise<Stats> {
   const body = JSON.parse(await check(`${weft.url}${IOT}/stats`, { headers: weft.headers() }, [200], 'iot stats')) as { gateway: Stats | null };
