@@ -6,17 +6,11 @@
  * in-memory SQLite store.
  */
 import { strict as assert } from 'node:assert';
-import { parse as parseYaml } from 'yaml';
-import { AccessGuard } from '../../src/broker/access';
-import { ChangeFeed } from '../../src/broker/changes';
 import type { BrokerDeps } from '../../src/broker/deps';
-import { createBrokerServices, type BrokerServices } from '../../src/broker';
-import type { Principal, RequestScope } from '../../src/broker/scope';
-import { NgsiError } from '../../src/ngsi/errors';
-import { parsePolicy } from '../../src/security/policy';
+import type { BrokerServices } from '../../src/broker';
 import type { TypeSummary } from '../../src/store/port';
-import { createSqliteStore } from '../../src/store/sqlite';
-import { coreContext, DEFAULT_VOCAB } from '../helpers/context';
+import { DEFAULT_VOCAB } from '../helpers/context';
+import { brokerWith, rejects, ROOM, scope, SENSOR, SENSOR2, v, who } from './access-helpers';
 
 const POLICY = `
 roles:
@@ -42,11 +36,6 @@ roles:
     - actions: [create]
 `;
 
-const v = (term: string): string => DEFAULT_VOCAB + term;
-const SENSOR = 'urn:ngsi-ld:Sensor:1';
-const SENSOR2 = 'urn:ngsi-ld:Sensor:2';
-const ROOM = 'urn:ngsi-ld:Room:1';
-const who = (roles: string[], subject = 'user-1'): Principal => ({ subject, roles });
 
 /** [type, entityCount, {attribute: entityCount}] with short names, for readable assertions. */
 function brief(types: TypeSummary[]): Array<[string, number, Record<string, number>]> {
@@ -61,37 +50,18 @@ function brief(types: TypeSummary[]): Array<[string, number, Record<string, numb
 describe('broker: access control of discovery (issue 4)', () => {
   let deps: BrokerDeps;
   let svc: BrokerServices;
-  let n = 0;
-  const scope = (principal: Principal | undefined): RequestScope => ({ tenant: '', principal, context: coreContext(), requestId: `r${++n}` });
   const as = (roles: string[], subject?: string) => scope(who(roles, subject));
 
-  async function rejects(p: Promise<unknown>, problem: string): Promise<NgsiError> {
-    try {
-      await p;
-    } catch (err) {
-      assert.ok(err instanceof NgsiError, String(err));
-      assert.equal(err.problem, problem, err.message);
-      return err;
-    }
-    assert.fail(`expected ${problem}`);
-  }
-
-  async function build(access: AccessGuard): Promise<void> {
-    deps = {
-      store: createSqliteStore({ memory: true }),
-      feed: new ChangeFeed(),
-      now: () => new Date().toISOString(),
-      limits: { maxBatchEntities: 100, defaultLimit: 20, maxLimit: 1000 },
-      access,
-    };
-    svc = createBrokerServices(deps);
+  /** A broker over `policy` (undefined: auth off) with the three entities. */
+  async function build(policy: string | undefined): Promise<void> {
+    ({ deps, svc } = brokerWith(policy));
     const root = scope(who(['admin'], 'root'));
     await svc.entities.create(root, { id: SENSOR, type: 'Sensor', temperature: { type: 'Property', value: 21 }, secret: { type: 'Property', value: 1 } });
     await svc.entities.create(root, { id: SENSOR2, type: 'Sensor', temperature: { type: 'Property', value: 5 }, room: { type: 'Relationship', object: ROOM } });
     await svc.entities.create(root, { id: ROOM, type: 'Room', secret: { type: 'Property', value: 1 } });
   }
 
-  beforeEach(() => build(new AccessGuard(parsePolicy(parseYaml(POLICY), coreContext()))));
+  beforeEach(() => build(POLICY));
   afterEach(() => deps.store.close());
 
   it('lists only the readable types, without hidden attributes, with exact counts', async () => {
@@ -196,7 +166,7 @@ describe('broker: access control of discovery (issue 4)', () => {
 
   it('answers as before with auth off', async () => {
     deps.store.close();
-    await build(new AccessGuard(undefined));
+    await build(undefined);
     const anyone = scope(undefined);
     assert.deepEqual(await svc.discovery.types(anyone), await deps.store.summarizeTypes(''));
     assert.deepEqual(brief(await svc.discovery.types(anyone)), [

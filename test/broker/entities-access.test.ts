@@ -4,17 +4,12 @@
  * in-memory SQLite store, with principals as the JWT middleware would hand them over.
  */
 import { strict as assert } from 'node:assert';
-import { parse as parseYaml } from 'yaml';
 import { AccessGuard, type AuditEvent } from '../../src/broker/access';
-import { ChangeFeed } from '../../src/broker/changes';
 import type { BrokerDeps } from '../../src/broker/deps';
 import { createBrokerServices, type BrokerServices } from '../../src/broker';
-import type { Principal, RequestScope } from '../../src/broker/scope';
-import { NgsiError } from '../../src/ngsi/errors';
 import type { EntityFilter } from '../../src/ngsi/query/ast';
-import { parsePolicy } from '../../src/security/policy';
-import { createSqliteStore } from '../../src/store/sqlite';
-import { coreContext, DEFAULT_VOCAB } from '../helpers/context';
+import { coreContext } from '../helpers/context';
+import { brokerWith, rejects, ROOM, scope, SENSOR, v, who } from './access-helpers';
 
 const POLICY = `
 roles:
@@ -36,45 +31,16 @@ roles:
       tenants: [a]
 `;
 
-const v = (term: string): string => DEFAULT_VOCAB + term;
-const SENSOR = 'urn:ngsi-ld:Sensor:1';
-const ROOM = 'urn:ngsi-ld:Room:1';
-
-function who(roles: string[], subject = 'user-1', tenants?: string[]): Principal {
-  return tenants === undefined ? { subject, roles } : { subject, roles, tenants };
-}
 
 describe('broker: access control of entity operations (issue 4)', () => {
   let deps: BrokerDeps;
   let svc: BrokerServices;
   let audit: AuditEvent[];
-  let n = 0;
-  const scope = (principal: Principal | undefined, tenant = ''): RequestScope => ({ tenant, principal, context: coreContext(), requestId: `r${++n}` });
   const admin = () => scope(who(['admin'], 'root'));
-
-  async function rejects(p: Promise<unknown>, problem: string, detail?: RegExp): Promise<NgsiError> {
-    try {
-      await p;
-    } catch (err) {
-      assert.ok(err instanceof NgsiError, String(err));
-      assert.equal(err.problem, problem, err.message);
-      if (detail) assert.match(err.detail, detail);
-      return err;
-    }
-    assert.fail(`expected ${problem}`);
-  }
 
   beforeEach(async () => {
     audit = [];
-    const policy = parsePolicy(parseYaml(POLICY), coreContext());
-    deps = {
-      store: createSqliteStore({ memory: true }),
-      feed: new ChangeFeed(),
-      now: () => new Date().toISOString(),
-      limits: { maxBatchEntities: 100, defaultLimit: 20, maxLimit: 1000 },
-      access: new AccessGuard(policy, { record: (e) => audit.push(e) }),
-    };
-    svc = createBrokerServices(deps);
+    ({ deps, svc } = brokerWith(POLICY, audit));
     await svc.entities.create(admin(), {
       id: SENSOR,
       type: 'Sensor',
@@ -83,7 +49,7 @@ describe('broker: access control of entity operations (issue 4)', () => {
       room: { type: 'Relationship', object: ROOM },
     });
     await svc.entities.create(admin(), { id: ROOM, type: 'Room', secret: { type: 'Property', value: 1 } });
-    audit = [];
+    audit.length = 0;
   });
   afterEach(() => deps.store.close());
 

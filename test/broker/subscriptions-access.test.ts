@@ -5,10 +5,10 @@ import { ChangeFeed } from '../../src/broker/changes';
 import type { BrokerDeps } from '../../src/broker/deps';
 import type { Principal, RequestScope } from '../../src/broker/scope';
 import { SubscriptionService } from '../../src/broker/subscriptions';
-import { NgsiError } from '../../src/ngsi/errors';
 import { parsePolicy } from '../../src/security/policy';
 import { createSqliteStore } from '../../src/store/sqlite';
 import { coreContext, DEFAULT_VOCAB } from '../helpers/context';
+import { rejects } from './access-helpers';
 
 /** Terms of the test policy expand like the core context's default vocabulary. */
 export const POLICY_EXPANDER = { expandTerm: (t: string): string => (t.includes(':') ? t : DEFAULT_VOCAB + t) };
@@ -40,18 +40,6 @@ const body = (id?: string) => ({
   entities: [{ type: 'Sensor' }],
   notification: { endpoint: { uri: 'http://receiver.example/notify' } },
 });
-
-async function rejectsWith(p: Promise<unknown>, problem: string, detail?: RegExp): Promise<NgsiError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof NgsiError, String(err));
-    assert.equal(err.problem, problem, err.message);
-    if (detail !== undefined) assert.match(err.detail, detail);
-    return err;
-  }
-  assert.fail(`expected ${problem}`);
-}
 
 describe('broker: subscriptions under the access policy (issue 4)', () => {
   let deps: BrokerDeps;
@@ -89,29 +77,29 @@ describe('broker: subscriptions under the access policy (issue 4)', () => {
   });
 
   it('answers 403 to a role without subscribe, and stores nothing', async () => {
-    await rejectsWith(subs.create(as('urn:ngsi-ld:Device:1', ['device']), body('urn:s:dev')), 'Forbidden', /subscribe/);
+    await rejects(subs.create(as('urn:ngsi-ld:Device:1', ['device']), body('urn:s:dev')), 'Forbidden', /subscribe/);
     assert.equal(await deps.store.getSubscription('', 'urn:s:dev'), undefined);
     assert.deepEqual(audit.map((e) => [e.action, e.outcome]), [['subscribe', 'denied']]);
   });
 
   it('answers 403 outside the tenants a token may reach, before the store is read', async () => {
     const claimed: RequestScope = { ...alice, tenant: 'other', principal: { subject: 'alice', roles: ['viewer'], tenants: [''] } };
-    await rejectsWith(subs.create(claimed, body()), 'Forbidden');
-    await rejectsWith(subs.list(claimed, { limit: 10, offset: 0, count: true }), 'Forbidden');
+    await rejects(subs.create(claimed, body()), 'Forbidden');
+    await rejects(subs.list(claimed, { limit: 10, offset: 0, count: true }), 'Forbidden');
     // Not NonexistentTenant: a tenant out of reach is not revealed to exist or not.
-    await rejectsWith(subs.retrieve(claimed, 'urn:s:1'), 'Forbidden');
-    await rejectsWith(subs.delete(claimed, 'urn:s:1'), 'Forbidden');
-    await rejectsWith(subs.update(claimed, 'urn:s:1', { q: 'a>1' }), 'Forbidden');
+    await rejects(subs.retrieve(claimed, 'urn:s:1'), 'Forbidden');
+    await rejects(subs.delete(claimed, 'urn:s:1'), 'Forbidden');
+    await rejects(subs.update(claimed, 'urn:s:1', { q: 'a>1' }), 'Forbidden');
   });
 
   it("answers 404, word for word as for an absent one, on someone else's subscription", async () => {
     const id = await subs.create(alice, body('urn:s:alice'));
     await subs.create(bob, body('urn:s:bob'));
-    const absent = await rejectsWith(subs.retrieve(bob, 'urn:s:none'), 'ResourceNotFound');
-    const hidden = await rejectsWith(subs.retrieve(bob, id), 'ResourceNotFound');
+    const absent = await rejects(subs.retrieve(bob, 'urn:s:none'), 'ResourceNotFound');
+    const hidden = await rejects(subs.retrieve(bob, id), 'ResourceNotFound');
     assert.equal(hidden.detail, absent.detail.replace('urn:s:none', id));
-    await rejectsWith(subs.update(bob, id, { q: 'temperature>1' }), 'ResourceNotFound');
-    await rejectsWith(subs.delete(bob, id), 'ResourceNotFound');
+    await rejects(subs.update(bob, id, { q: 'temperature>1' }), 'ResourceNotFound');
+    await rejects(subs.delete(bob, id), 'ResourceNotFound');
     const kept = await subs.retrieve(alice, id);
     assert.equal(kept.q, undefined, 'the failed PATCH changed nothing');
     assert.equal((await subs.retrieve(bob, 'urn:s:bob')).id, 'urn:s:bob');

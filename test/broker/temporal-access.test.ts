@@ -5,18 +5,13 @@
  * writes are checked like entity writes. Real services over an in-memory SQLite store.
  */
 import { strict as assert } from 'node:assert';
-import { parse as parseYaml } from 'yaml';
-import { AccessGuard, type AuditEvent } from '../../src/broker/access';
-import { ChangeFeed } from '../../src/broker/changes';
+import type { AuditEvent } from '../../src/broker/access';
 import type { BrokerDeps } from '../../src/broker/deps';
-import { createBrokerServices, type BrokerServices } from '../../src/broker';
-import type { Principal, RequestScope } from '../../src/broker/scope';
-import { NgsiError } from '../../src/ngsi/errors';
+import type { BrokerServices } from '../../src/broker';
 import type { EntityFilter } from '../../src/ngsi/query/ast';
 import type { TemporalQuery } from '../../src/ngsi/temporal';
-import { parsePolicy } from '../../src/security/policy';
-import { createSqliteStore } from '../../src/store/sqlite';
-import { coreContext, DEFAULT_VOCAB } from '../helpers/context';
+import { DEFAULT_VOCAB } from '../helpers/context';
+import { brokerWith, rejects, ROOM, scope, SENSOR, SENSOR2, v, who } from './access-helpers';
 
 const POLICY = `
 roles:
@@ -41,35 +36,16 @@ roles:
       ids: ['\${sub}']
 `;
 
-const v = (term: string): string => DEFAULT_VOCAB + term;
-const SENSOR = 'urn:ngsi-ld:Sensor:1';
-const SENSOR2 = 'urn:ngsi-ld:Sensor:2';
-const ROOM = 'urn:ngsi-ld:Room:1';
 const WHOLE: TemporalQuery = { timeproperty: 'observedAt' };
 const ALL: EntityFilter = {};
 const page = (count = true) => ({ limit: 20, offset: 0, count, local: true });
-const who = (roles: string[], subject = 'user-1'): Principal => ({ subject, roles });
 const secretIs1: EntityFilter = { q: { kind: 'compare', path: { attr: v('secret'), sub: [], keys: [] }, op: '==', value: { kind: 'number', value: 1 } } };
 
 describe('broker: access control of temporal operations (issue 4)', () => {
   let deps: BrokerDeps;
   let svc: BrokerServices;
   let audit: AuditEvent[];
-  let n = 0;
-  const scope = (principal: Principal | undefined): RequestScope => ({ tenant: '', principal, context: coreContext(), requestId: `r${++n}` });
   const admin = () => scope(who(['admin'], 'root'));
-
-  async function rejects(p: Promise<unknown>, problem: string, detail?: RegExp): Promise<NgsiError> {
-    try {
-      await p;
-    } catch (err) {
-      assert.ok(err instanceof NgsiError, String(err));
-      assert.equal(err.problem, problem, err.message);
-      if (detail) assert.match(err.detail, detail);
-      return err;
-    }
-    assert.fail(`expected ${problem}`);
-  }
 
   async function history(id: string): Promise<Record<string, number>> {
     const te = await deps.store.getTemporal('', id, WHOLE);
@@ -78,26 +54,20 @@ describe('broker: access control of temporal operations (issue 4)', () => {
     return out;
   }
 
-  async function build(access: AccessGuard): Promise<void> {
+  /** A broker over `policy` (undefined: auth off) with the three entities and their history. */
+  async function build(policy: string | undefined): Promise<void> {
     audit = [];
-    deps = {
-      store: createSqliteStore({ memory: true }),
-      feed: new ChangeFeed(),
-      now: () => new Date().toISOString(),
-      limits: { maxBatchEntities: 100, defaultLimit: 20, maxLimit: 1000 },
-      access,
-    };
-    svc = createBrokerServices(deps);
+    ({ deps, svc } = brokerWith(policy, audit));
     const root = scope(who(['admin'], 'root'));
     for (const [id, t, secret] of [[SENSOR, 21, 1], [SENSOR2, 5, 7]] as const) {
       await svc.entities.create(root, { id, type: 'Sensor', temperature: { type: 'Property', value: t }, secret: { type: 'Property', value: secret } });
       await svc.entities.merge(root, id, { temperature: { type: 'Property', value: t + 1 } });
     }
     await svc.entities.create(root, { id: ROOM, type: 'Room', temperature: { type: 'Property', value: 30 }, secret: { type: 'Property', value: 1 } });
-    audit = [];
+    audit.length = 0;
   }
 
-  beforeEach(() => build(new AccessGuard(parsePolicy(parseYaml(POLICY), coreContext()), { record: (e) => audit.push(e) })));
+  beforeEach(() => build(POLICY));
   afterEach(() => deps.store.close());
 
   describe('reads', () => {
@@ -235,7 +205,7 @@ describe('broker: access control of temporal operations (issue 4)', () => {
   describe('with auth off', () => {
     beforeEach(async () => {
       deps.store.close();
-      await build(new AccessGuard(undefined));
+      await build(undefined);
     });
 
     it('shows, selects and writes everything as before', async () => {
