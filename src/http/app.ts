@@ -46,6 +46,24 @@ function bodyErrors(err: unknown, _req: Request, res: Response, next: NextFuncti
   next(err);
 }
 
+/**
+ * A router that authenticates (except what `open` lets through) and then reads the body.
+ * Authentication comes first, before a body is read: an anonymous client cannot make Weft
+ * buffer 2 MiB. Bodies are read raw and parsed by http/request.ts so that JSON errors,
+ * media types and the @context rules all yield NGSI-LD ProblemDetails. /health stays
+ * outside, open for probes.
+ */
+function guardedRouter(deps: HttpDeps, open: (req: Request) => boolean): express.Router {
+  const r = express.Router();
+  if (deps.authenticate !== undefined) {
+    const check = authenticate(deps.authenticate, deps.log);
+    r.use((req, res, next) => (open(req) ? next() : check(req, res, next)));
+  }
+  r.use(express.raw({ type: () => true, limit: deps.limits.maxBodyBytes }));
+  r.use(bodyErrors);
+  return r;
+}
+
 export function createApp(appDeps: AppDeps): express.Express {
   if (appDeps.authenticate !== undefined && appDeps.access?.enabled !== true) {
     // Tokens checked but no policy applied would let any valid token do anything.
@@ -57,17 +75,7 @@ export function createApp(appDeps: AppDeps): express.Express {
   app.disable('etag');
   app.set('query parser', 'simple');
 
-  const api = express.Router();
-  // First, before a body is read: an anonymous client cannot make Weft buffer 2 MiB.
-  // /health (below, outside the API) stays open for probes.
-  if (deps.authenticate !== undefined) {
-    const check = authenticate(deps.authenticate, deps.log);
-    api.use((req, res, next) => (isContextDocumentRead(req) ? next() : check(req, res, next)));
-  }
-  // Bodies are read raw and parsed by http/request.ts so that JSON errors, media types
-  // and the @context rules all yield NGSI-LD ProblemDetails.
-  api.use(express.raw({ type: () => true, limit: deps.limits.maxBodyBytes }));
-  api.use(bodyErrors);
+  const api = guardedRouter(deps, isContextDocumentRead);
   api.use(entitiesRouter(deps));
   api.use(attributesRouter(deps));
   api.use(batchRouter(deps));
@@ -77,10 +85,7 @@ export function createApp(appDeps: AppDeps): express.Express {
   api.use(subscriptionsRouter(deps));
   app.use(API_PREFIX, api);
   if (deps.audit !== undefined || deps.devices !== undefined) {
-    const admin = express.Router();
-    if (deps.authenticate !== undefined) admin.use(authenticate(deps.authenticate, deps.log));
-    admin.use(express.raw({ type: () => true, limit: deps.limits.maxBodyBytes }));
-    admin.use(bodyErrors);
+    const admin = guardedRouter(deps, () => false);
     if (deps.audit !== undefined) admin.use(auditRouter({ audit: deps.audit, contexts: deps.contexts }));
     if (deps.devices !== undefined) admin.use(devicesRouter({ devices: deps.devices, channel: deps.deviceChannel, contexts: deps.contexts, limits: deps.limits, stats: deps.deviceStats }));
     app.use(ADMIN_PREFIX, admin);

@@ -5,7 +5,7 @@
  * (entity types, attributes) are terms of the request's @context (Link header, or
  * `@context` in an application/ld+json body).
  */
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { DeviceChannel } from '../../broker/device-channel';
 import type { DeviceService, TwinOnDelete } from '../../broker/devices';
 import { deviceLogin, devicePublishAllowed, deviceSubscribeAllowed, otherPublishAllowed } from '../../devices/mqtt/topic-rules';
@@ -44,12 +44,12 @@ function asFields(doc: unknown): Partial<Record<'username' | 'password' | 'topic
 }
 
 /** EMQX reads `result`; mosquitto-go-auth (JSON mode) reads `ok`. */
-function verdict(res: Parameters<Parameters<typeof handle>[0]>[1], result: 'allow' | 'deny' | 'ignore'): void {
+function verdict(res: Response, result: 'allow' | 'deny' | 'ignore'): void {
   sendPlain(res, 200, { result, ok: result === 'allow' });
 }
 
 /** 201 with the Location of what was created (one), or of the collection (several). */
-function created(res: Parameters<Parameters<typeof handle>[0]>[1], collection: string, ids: string[]): void {
+function created(res: Response, collection: string, ids: string[]): void {
   res.setHeader('Location', ids.length === 1 ? `/weft/v1/iot/${collection}/${encodeURIComponent(ids[0])}` : `/weft/v1/iot/${collection}`);
   res.statusCode = 201;
   res.end();
