@@ -4,7 +4,7 @@
  * process the other (BENCHMARKS.md, Method), plus small helpers shared by the runners.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -16,6 +16,14 @@ export const API = '/ngsi-ld/v1';
 
 /** `dist` (build, then node dist/main.js), `tsx` (src/main.ts), or the path of a stub script. */
 export const SERVER_MODE = process.env.BENCH_SERVER ?? 'dist';
+
+const words = (v: string | undefined): string[] => (v ?? '').split(/\s+/).filter(Boolean);
+/** Extra node options for the server child only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it. */
+const SERVER_NODE_ARGS = words(process.env.BENCH_NODE_ARGS);
+/** A file for the server child's stdout (where node's --trace-gc writes); ignored otherwise. */
+const SERVER_STDOUT = process.env.BENCH_SERVER_STDOUT;
+/** Extra `weft start` options for every Weft a benchmark starts, e.g. `--auth=false` to compare. */
+const WEFT_ARGS = words(process.env.BENCH_WEFT_ARGS);
 
 export const env = (name: string, dflt: number): number => {
   const v = process.env[name];
@@ -49,10 +57,10 @@ export interface Child {
 
 /** Starts a server child, waits until `probe` answers over HTTP. */
 export async function startChild(args: string[], port: number, probe: string, extraEnv: Record<string, string>): Promise<Child> {
-  const proc = spawn(process.execPath, args, {
+  const proc = spawn(process.execPath, [...SERVER_NODE_ARGS, ...args], {
     cwd: ROOT,
     env: { ...process.env, NODE_ENV: 'production', ...extraEnv },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', SERVER_STDOUT === undefined ? 'ignore' : openSync(SERVER_STDOUT, 'w'), 'pipe'],
   });
   let stderr = '';
   proc.stderr?.on('data', (d: Buffer) => {
@@ -143,7 +151,7 @@ export async function startWeft(dataDir: string, args: string[] = []): Promise<W
   const entry =
     SERVER_MODE === 'dist' ? ['dist/main.js'] : ['--import', 'tsx', SERVER_MODE === 'tsx' ? 'src/main.ts' : SERVER_MODE];
   const probe = `${API}/types`;
-  const child = await startChild([...entry, 'start', '--port', String(port), '--data-dir', dataDir, '--mqtt-port', '0', ...args], port, probe, {
+  const child = await startChild([...entry, 'start', '--port', String(port), '--data-dir', dataDir, '--mqtt-port', '0', ...args, ...WEFT_ARGS], port, probe, {
     WEFT_LOG_LEVEL: 'silent',
   });
   try {

@@ -15,7 +15,8 @@
  *
  * Environment: BENCH_SUBSCRIPTIONS (1000), BENCH_RATE (1000), BENCH_SECONDS (10),
  * BENCH_WARMUP (3: seconds at RATE before the measured run, reported apart), BENCH_FANOUT
- * (100), BENCH_SERVER (see harness.ts), BENCH_TRACE=1 (latency per second on stderr).
+ * (100), BENCH_SERVER and BENCH_NODE_ARGS (see harness.ts), BENCH_TRACE=1 (latency per second
+ * on stderr), BENCH_RUNS (latency,throughput,fanout: which runs).
  */
 import { Agent, request } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -31,6 +32,7 @@ const FANOUT = env('BENCH_FANOUT', 100);
 const WARMUP = env('BENCH_WARMUP', 3);
 const JSON_HEADERS = { 'content-type': 'application/json' };
 const TICK_MS = 5;
+const RUNS = new Set((process.env.BENCH_RUNS ?? 'latency,throughput,fanout').split(','));
 
 const sensorId = (i: number): string => `urn:ngsi-ld:Sensor:${String(i).padStart(6, '0')}`;
 
@@ -252,9 +254,9 @@ async function main(): Promise<void> {
   const rx = await startReceiver();
   const weft = await startWeft(dataDir, ['--mqtt-embedded=false']);
   try {
-    await latencyRun(weft, rx, rows);
-    await throughputRun(weft, rx, rows);
-    await fanOutRun(weft, rx, rows);
+    if (RUNS.has('latency')) await latencyRun(weft, rx, rows);
+    if (RUNS.has('throughput')) await throughputRun(weft, rx, rows);
+    if (RUNS.has('fanout')) await fanOutRun(weft, rx, rows);
   } finally {
     await weft.stop();
     await rx.close();
