@@ -2,7 +2,7 @@
  * `npm run bench`: one run that measures Weft's HTTP throughput on this machine and prints
  * a markdown table against the targets (method: BENCHMARKS.md).
  *
- * Servers run as child processes (the express ceiling app, then Weft built into dist/),
+ * Servers run as child processes (the HTTP ceiling app, then Weft built into dist/),
  * with NODE_ENV=production; the load generator (autocannon) runs in this process. On a
  * 2-core machine that gives the server one core and the load generator the other, which is
  * fairer than sharing one event loop between them.
@@ -65,8 +65,8 @@ async function main(): Promise<void> {
   const started = Date.now();
   const rows: Row[] = [];
 
-  // (a) the express ceiling
-  log('(a) express hello-world ceiling ...');
+  // (a) the HTTP ceiling
+  log('(a) node:http + find-my-way hello-world ceiling ...');
   const ceilingServer = await startCeiling();
   let ceiling: Run;
   try {
@@ -76,7 +76,7 @@ async function main(): Promise<void> {
   } finally {
     await ceilingServer.stop();
   }
-  rows.push({ metric: 'express 5 hello-world JSON (ceiling), req/s', value: fmt(ceiling.perSec), target: '-', verdict: info(ceiling) });
+  rows.push({ metric: 'node:http + find-my-way hello-world JSON (ceiling), req/s', value: fmt(ceiling.perSec), target: '-', verdict: info(ceiling) });
 
   if (process.env.BENCH_ONLY_CEILING) return report(rows, started);
 

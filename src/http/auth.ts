@@ -14,12 +14,12 @@
  * The token is never logged, echoed or put in an error: whoever reads logs or bodies must
  * not be able to replay it.
  */
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Principal } from '../broker/scope';
 import { NgsiError, toProblem } from '../ngsi/errors';
 import type { Logger } from '../ops/logger';
 import { isAuthError, type Authenticator, type AuthError } from '../security/jwt';
 import { sendProblem } from './problem';
+import type { Request, Response } from './router';
 
 export const REALM = 'weft';
 
@@ -37,39 +37,39 @@ export function principalOf(req: Request): Principal | undefined {
   return principals.get(req);
 }
 
-export function authenticate(authenticator: Authenticator, log: Logger): RequestHandler {
-  return (req: Request, res: Response, next: NextFunction): void => {
+/**
+ * Checks a request's bearer token: resolves true when it may go on (its principal is then
+ * set), false when this already answered it (401, 503). Rejects only on a bug.
+ */
+export type Authenticate = (req: Request, res: Response) => Promise<boolean>;
+
+export function authenticate(authenticator: Authenticator, log: Logger): Authenticate {
+  return async (req, res) => {
     const header = req.headers.authorization;
     if (header === undefined) {
       challenge(res, undefined);
       sendProblem(res, new NgsiError('Unauthorized', 'A bearer token is required (Authorization: Bearer <token>)'));
-      return;
+      return false;
     }
     // req.headers keeps only the first of repeated Authorization headers, and a request
     // carrying two credentials is refused rather than half-read.
     const m = authorizationHeaders(req.rawHeaders) === 1 ? BEARER.exec(header) : null;
     if (m === null) {
       refuse(res, 'the Authorization header must be "Bearer <token>", given once');
-      return;
+      return false;
     }
-    authenticator(m[1]).then(
-      (principal) => {
-        principals.set(req, principal);
-        next();
-      },
-      (err: unknown) => {
-        if (!isAuthError(err)) {
-          next(err);
-          return;
-        }
-        if (err.reason === 'keys_unavailable') {
-          unavailable(res, err, log);
-          return;
-        }
-        log.debug({ reason: err.reason, detail: err.detail, method: req.method, url: req.originalUrl }, 'bearer token refused');
+    try {
+      principals.set(req, await authenticator(m[1]));
+      return true;
+    } catch (err) {
+      if (!isAuthError(err)) throw err;
+      if (err.reason === 'keys_unavailable') unavailable(res, err, log);
+      else {
+        log.debug({ reason: err.reason, detail: err.detail, method: req.method, url: req.url }, 'bearer token refused');
         refuse(res, err.message);
-      },
-    );
+      }
+      return false;
+    }
   };
 }
 

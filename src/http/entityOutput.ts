@@ -2,7 +2,7 @@
  * Renders entities for a response: representation, projection, GeoJSON and linked
  * entities (join=flat adds them to the list, join=inline nests them; clause 4.5.23).
  */
-import type { Response } from 'express';
+import type { Response } from './router';
 import type { RequestScope } from '../broker/scope';
 import type { Entity } from '../ngsi/entity';
 import type { EntityFilter } from '../ngsi/query/ast';

@@ -2,7 +2,7 @@
  * The one table from NGSI-LD problem type to HTTP status (clause 5.5.2, table 5.5.2-1,
  * and clause 6.3.2), and the writer of ProblemDetails responses.
  */
-import type { Response } from 'express';
+import type { Response } from './router';
 import { NgsiError, ProblemType, toProblem, type ProblemTypeName } from '../ngsi/errors';
 
 export const STATUS: Record<ProblemTypeName, number> = {

@@ -3,7 +3,7 @@
  * RequestScope (clause 6.3.5 for where the @context comes from, 6.3.4 for media types).
  */
 import { randomUUID } from 'node:crypto';
-import type { Request } from 'express';
+import type { Request } from './router';
 import type { RequestScope } from '../broker/scope';
 import { NgsiError } from '../ngsi/errors';
 import type { CompiledContext, ContextSource } from '../ngsi/jsonld/context';
@@ -56,7 +56,7 @@ export interface JsonBody {
   ldJson: boolean;
 }
 
-/** Parses the raw body (express.raw put a Buffer there); malformed JSON is InvalidRequest. */
+/** Parses the raw body (app.ts read it); malformed JSON is InvalidRequest. */
 export function readJsonBody(req: Request, allowMergePatch = false): JsonBody {
   const type = assertBodyType(req.headers['content-type'], allowMergePatch);
   const raw: unknown = req.body;

@@ -3,7 +3,7 @@
  * spec puts it (clause 6.3.5): in the body for application/ld+json, in a Link header for
  * application/json and application/geo+json.
  */
-import type { Response } from 'express';
+import type { Response } from './router';
 import type { CompiledContext } from '../ngsi/jsonld/context';
 import { linkHeaderFor } from './link';
 import { JSON_LD, type ResponseType } from './media';
@@ -11,7 +11,6 @@ import { JSON_LD, type ResponseType } from './media';
 function write(res: Response, status: number, type: string, body: unknown): void {
   const text = JSON.stringify(body);
   res.statusCode = status;
-  // res.end, not res.send: express would append "; charset=utf-8" to the type.
   res.setHeader('Content-Type', type);
   res.setHeader('Content-Length', Buffer.byteLength(text));
   res.end(text);

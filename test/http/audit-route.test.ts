@@ -1,13 +1,14 @@
 import { strict as assert } from 'node:assert';
+import type { RequestListener } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import express from 'express';
 import pino from 'pino';
 import supertest from 'supertest';
 import { AccessGuard, type AuditEvent } from '../../src/broker/access';
 import { AuditService } from '../../src/broker/audit';
 import { authenticate } from '../../src/http/auth';
-import { auditRouter } from '../../src/http/routes/audit';
+import { createListener } from '../../src/http/listener';
+import { auditRoutes } from '../../src/http/routes/audit';
 import { ContextManager } from '../../src/ngsi/jsonld/manager';
 import { openAuditLog, type AuditLog } from '../../src/security/audit';
 import type { AuthenticatedPrincipal, Authenticator } from '../../src/security/jwt';
@@ -28,16 +29,22 @@ describe('http: GET /weft/v1/audit', () => {
   const contexts = new ContextManager({ store, selfBaseUrl: 'http://127.0.0.1:1', fetchTimeoutMs: 100, maxContextBytes: 1000, cacheSize: 10 });
   let audit: AuditLog;
   let access: AccessGuard;
-  let app: express.Express;
+  let app: RequestListener;
 
   beforeEach(() => {
     audit = openAuditLog({ dataDir: '', memory: true, log, flushIntervalMs: 60_000 });
     access = new AccessGuard(POLICY, audit);
-    app = express();
-    app.set('query parser', 'simple');
-    app.use('/weft/v1', authenticate(byRole, log), auditRouter({ audit: new AuditService({ access, limits: { maxLimit: 50 } }, audit), contexts }));
+    app = auditApp(byRole);
   });
   afterEach(() => audit.close());
+
+  /** The audit routes alone under /weft/v1, authenticated by `authenticator`. */
+  const auditApp = (authenticator: Authenticator): RequestListener =>
+    createListener([{ prefix: '/weft/v1', guarded: true, routes: [auditRoutes({ audit: new AuditService({ access, limits: { maxLimit: 50 } }, audit), contexts })] }], {
+      authenticate: authenticate(authenticator, log),
+      maxBodyBytes: 1000,
+      log,
+    });
   after(() => store.close());
 
   const get = (query: string, role = 'auditor') => supertest(app).get(`/weft/v1/audit${query}`).set('Authorization', `Bearer ${role}`);
@@ -87,9 +94,7 @@ describe('http: GET /weft/v1/audit', () => {
 
   it("checks the caller's right in the NGSILD-Tenant tenant, not in ?tenant", async () => {
     const limited: Authenticator = async () => principal('aud', ['auditor'], ['acme']);
-    const a = express();
-    a.set('query parser', 'simple');
-    a.use('/weft/v1', authenticate(limited, log), auditRouter({ audit: new AuditService({ access, limits: { maxLimit: 50 } }, audit), contexts }));
+    const a = auditApp(limited);
     seed(1);
     const inDefault = await supertest(a).get('/weft/v1/audit?tenant=acme').set('Authorization', 'Bearer x');
     assert.equal(inDefault.status, 403);

@@ -8,10 +8,10 @@
  *                  default tenant when absent), as for every other request;
  *   ?tenant=       which tenant's events to list ('' = the default tenant's; absent: all).
  */
-import { Router } from 'express';
+import { Routes } from '../router';
 import type { AuditFilter, AuditService } from '../../broker/audit';
 import type { ContextManager } from '../../ngsi/jsonld/manager';
-import { handle, methodNotAllowed } from '../handle';
+import { methodNotAllowed } from '../handle';
 import { checkParams, str, type Query } from '../params/allowed';
 import { parsePaging } from '../params/entityQuery';
 import { scopeOf } from '../request';
@@ -25,10 +25,10 @@ export interface AuditRouterDeps {
 const FILTERS = ['since', 'until', 'subject', 'tenant', 'action', 'outcome', 'target'] as const;
 const PARAMS: ReadonlySet<string> = new Set([...FILTERS, 'limit', 'offset', 'count']);
 
-export function auditRouter(deps: AuditRouterDeps): Router {
-  const r = Router();
+export function auditRoutes(deps: AuditRouterDeps): Routes {
+  const r = new Routes();
 
-  r.get('/audit', handle(async (req, res) => {
+  r.get('/audit', async (req, res) => {
     const query = req.query as Query;
     checkParams(query, PARAMS);
     // No terms in or out: the core @context, and no Link header resolved before the check.
@@ -44,7 +44,7 @@ export function auditRouter(deps: AuditRouterDeps): Router {
     const result = await deps.audit.query(scope, filter, { limit, offset: paging.offset, count: paging.count });
     if (result.count !== undefined) res.setHeader('NGSILD-Results-Count', String(result.count));
     sendPlain(res, 200, result.events);
-  }));
+  });
   r.all('/audit', methodNotAllowed('GET'));
 
   return r;

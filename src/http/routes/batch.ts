@@ -2,14 +2,14 @@
  * /ngsi-ld/v1/entityOperations/* (clause 6.14 - 6.18, 6.23, 6.31): batch create, upsert,
  * update, delete, merge, and query by POST.
  */
-import { Router, type Request, type Response } from 'express';
+import { Routes, type Request, type Response } from '../router';
 import type { BatchItem, BatchResult } from '../../broker/batch';
 import type { RequestScope } from '../../broker/scope';
 import { NgsiError } from '../../ngsi/errors';
 import type { ContextManager } from '../../ngsi/jsonld/manager';
 import type { HttpDeps } from '../deps';
 import { answerQuery } from '../entityOutput';
-import { handle, methodNotAllowed } from '../handle';
+import { methodNotAllowed } from '../handle';
 import { contextUrlFromLink } from '../link';
 import { negotiate } from '../media';
 import { checkParams, type Query } from '../params/allowed';
@@ -54,19 +54,19 @@ function sendBatch(res: Response, result: BatchResult, ok: () => void): void {
   sendPlain(res, 207, { success: result.success, errors: result.errors });
 }
 
-export function batchRouter(deps: HttpDeps): Router {
-  const r = Router();
+export function batchRoutes(deps: HttpDeps): Routes {
+  const r = new Routes();
   const NONE = new Set<string>();
   const OPTIONS = new Set(['options']);
 
-  r.post('/entityOperations/create', handle(async (req, res) => {
+  r.post('/entityOperations/create', async (req, res) => {
     checkParams(req.query as Query, NONE);
     const { scope, items } = await batchItems(req, deps.contexts, readJsonBody(req));
     const result = await deps.batch.create(scope, items);
     sendBatch(res, result, () => sendPlain(res, 201, result.success));
-  }));
+  });
 
-  r.post('/entityOperations/upsert', handle(async (req, res) => {
+  r.post('/entityOperations/upsert', async (req, res) => {
     const query = req.query as Query;
     checkParams(query, OPTIONS);
     const { upsertMode } = parseOptions(query, UPSERT_OPTIONS);
@@ -74,36 +74,36 @@ export function batchRouter(deps: HttpDeps): Router {
     const result = await deps.batch.upsert(scope, items, upsertMode);
     // 201 with the ids of the entities that were created; 204 when all existed already.
     sendBatch(res, result, () => (result.created.length > 0 ? sendPlain(res, 201, result.created) : sendNoContent(res)));
-  }));
+  });
 
-  r.post('/entityOperations/update', handle(async (req, res) => {
+  r.post('/entityOperations/update', async (req, res) => {
     const query = req.query as Query;
     checkParams(query, OPTIONS);
     const { noOverwrite } = parseOptions(query, UPDATE_OPTIONS);
     const { scope, items } = await batchItems(req, deps.contexts, readJsonBody(req));
     const result = await deps.batch.update(scope, items, noOverwrite);
     sendBatch(res, result, () => sendNoContent(res));
-  }));
+  });
 
-  r.post('/entityOperations/merge', handle(async (req, res) => {
+  r.post('/entityOperations/merge', async (req, res) => {
     checkParams(req.query as Query, NONE);
     const { scope, items } = await batchItems(req, deps.contexts, readJsonBody(req, true));
     const result = await deps.batch.merge(scope, items);
     sendBatch(res, result, () => sendNoContent(res));
-  }));
+  });
 
-  r.post('/entityOperations/delete', handle(async (req, res) => {
+  r.post('/entityOperations/delete', async (req, res) => {
     checkParams(req.query as Query, NONE);
     const body = readJsonBody(req);
     if (!Array.isArray(body.doc)) throw new NgsiError('BadRequestData', 'The body of a batch delete must be a JSON array of entity ids');
     const scope = await scopeFromLink(req, deps.contexts);
     const result = await deps.batch.delete(scope, body.doc);
     sendBatch(res, result, () => sendNoContent(res));
-  }));
+  });
 
   // Clause 6.23.3.1: query entities with a Query body.
   const QUERY_URL_PARAMS = new Set([...VIEW_PARAMS.filter((p) => p !== 'attrs' && p !== 'lang'), ...PAGE_PARAMS]);
-  r.post('/entityOperations/query', handle(async (req, res) => {
+  r.post('/entityOperations/query', async (req, res) => {
     const query = req.query as Query;
     checkParams(query, QUERY_URL_PARAMS);
     const type = negotiate(req.headers.accept, true);
@@ -114,7 +114,7 @@ export function batchRouter(deps: HttpDeps): Router {
     if (attrs && !view.render.pick) view.render.pick = new Set(['id', 'type', 'scope', ...attrs]);
     if (lang) view.render.lang = lang;
     await answerQuery(res, deps, scope, { filter, page: parsePaging(query, deps.limits), view, type });
-  }));
+  });
 
   r.all('/entityOperations/:operation', methodNotAllowed('POST'));
   return r;

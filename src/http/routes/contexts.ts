@@ -6,10 +6,10 @@
  * admin only). Listing them and their details needs any valid token; the documents
  * themselves are served without one (app.ts: JSON-LD processors fetch them bare).
  */
-import { Router } from 'express';
+import { param, Routes } from '../router';
 import { NgsiError } from '../../ngsi/errors';
 import type { HttpDeps } from '../deps';
-import { handle, methodNotAllowed, param } from '../handle';
+import { methodNotAllowed } from '../handle';
 import { checkParams, str, type Query } from '../params/allowed';
 import { parseBoolean } from '../params/options';
 import { readJsonBody, scopeOf } from '../request';
@@ -17,27 +17,27 @@ import { sendCreated, sendNoContent, sendPlain } from '../respond';
 
 const KINDS = new Set(['Hosted', 'Cached', 'ImplicitlyCreated']);
 
-export function contextsRouter(deps: HttpDeps): Router {
-  const r = Router();
+export function contextsRoutes(deps: HttpDeps): Routes {
+  const r = new Routes();
 
-  r.post('/jsonldContexts', handle(async (req, res) => {
+  r.post('/jsonldContexts', async (req, res) => {
     checkParams(req.query as Query, new Set());
     deps.access.resource(scopeOf(req, deps.contexts), 'admin', 'contexts');
     const body = readJsonBody(req);
     const stored = await deps.contexts.addHosted(body.doc);
     sendCreated(res, 'jsonldContexts', stored.id);
-  }));
+  });
 
-  r.get('/jsonldContexts', handle(async (req, res) => {
+  r.get('/jsonldContexts', async (req, res) => {
     const query = req.query as Query;
     checkParams(query, new Set(['details', 'kind']));
     const kind = str(query, 'kind');
     if (kind !== undefined && !KINDS.has(kind)) throw new NgsiError('BadRequestData', `kind must be Hosted, Cached or ImplicitlyCreated`);
     sendPlain(res, 200, await deps.contexts.list({ kind, details: parseBoolean(query, 'details') }));
-  }));
+  });
   r.all('/jsonldContexts', methodNotAllowed('GET, POST'));
 
-  r.get('/jsonldContexts/:contextId', handle(async (req, res) => {
+  r.get('/jsonldContexts/:contextId', async (req, res) => {
     const query = req.query as Query;
     checkParams(query, new Set(['details']));
     const out = await deps.contexts.get(param(req, 'contextId'), parseBoolean(query, 'details'));
@@ -47,15 +47,15 @@ export function contextsRouter(deps: HttpDeps): Router {
     res.setHeader('Content-Type', parseBoolean(query, 'details') ? 'application/json' : 'application/ld+json');
     res.setHeader('Content-Length', Buffer.byteLength(text));
     res.end(text);
-  }));
+  });
 
-  r.delete('/jsonldContexts/:contextId', handle(async (req, res) => {
+  r.delete('/jsonldContexts/:contextId', async (req, res) => {
     const query = req.query as Query;
     checkParams(query, new Set(['reload']));
     deps.access.resource(scopeOf(req, deps.contexts), 'admin', 'contexts');
     await deps.contexts.delete(param(req, 'contextId'), { reload: parseBoolean(query, 'reload') });
     sendNoContent(res);
-  }));
+  });
   r.all('/jsonldContexts/:contextId', methodNotAllowed('GET, DELETE'));
 
   return r;

@@ -5,7 +5,7 @@
  * (entity types, attributes) are terms of the request's @context (Link header, or
  * `@context` in an application/ld+json body).
  */
-import { Router, type Request, type Response } from 'express';
+import { param, type Request, type Response, Routes } from '../router';
 import type { DeviceChannel } from '../../broker/device-channel';
 import type { DeviceService, TwinOnDelete } from '../../broker/devices';
 import { deviceLogin, devicePublishAllowed, deviceSubscribeAllowed, otherPublishAllowed } from '../../devices/mqtt/topic-rules';
@@ -14,7 +14,7 @@ import { DeviceAuthError } from '../../security/devices';
 import { renderDevice, renderServiceGroup } from '../../devices/provisioning';
 import { NgsiError } from '../../ngsi/errors';
 import type { ContextManager } from '../../ngsi/jsonld/manager';
-import { handle, methodNotAllowed, param } from '../handle';
+import { methodNotAllowed } from '../handle';
 import { checkParams, str, type Query } from '../params/allowed';
 import { PAGE_PARAMS, parsePaging } from '../params/entityQuery';
 import { readJsonBody, scopeFromBody, scopeFromLink, withoutContext } from '../request';
@@ -65,50 +65,50 @@ function twinOnDelete(query: Query): TwinOnDelete {
   return v;
 }
 
-export function devicesRouter(deps: DevicesRouterDeps): Router {
-  const r = Router();
+export function devicesRoutes(deps: DevicesRouterDeps): Routes {
+  const r = new Routes();
 
-  r.post('/iot/services', handle(async (req, res) => {
+  r.post('/iot/services', async (req, res) => {
     checkParams(req.query as Query, NO_PARAMS);
     const body = readJsonBody(req);
     const scope = await scopeFromBody(req, deps.contexts, body);
     created(res, 'services', await deps.devices.createServiceGroups(scope, withoutContext(body)));
-  }));
-  r.get('/iot/services', handle(async (req, res) => {
+  });
+  r.get('/iot/services', async (req, res) => {
     checkParams(req.query as Query, GROUP_LIST_PARAMS);
     const scope = await scopeFromLink(req, deps.contexts);
     const page = paging(req, deps);
     const { groups, count } = await deps.devices.listServiceGroups(scope, page);
     if (count !== undefined) res.setHeader('NGSILD-Results-Count', String(count));
     sendPlain(res, 200, { count: count ?? groups.length, services: groups.map((g) => renderServiceGroup(g, scope.context)) });
-  }));
+  });
   r.all('/iot/services', methodNotAllowed('GET, POST'));
 
-  r.get('/iot/services/:apikey', handle(async (req, res) => {
+  r.get('/iot/services/:apikey', async (req, res) => {
     checkParams(req.query as Query, NO_PARAMS);
     const scope = await scopeFromLink(req, deps.contexts);
     sendPlain(res, 200, renderServiceGroup(await deps.devices.getServiceGroup(scope, param(req, 'apikey')), scope.context));
-  }));
-  r.put('/iot/services/:apikey', handle(async (req, res) => {
+  });
+  r.put('/iot/services/:apikey', async (req, res) => {
     checkParams(req.query as Query, NO_PARAMS);
     const body = readJsonBody(req);
     const scope = await scopeFromBody(req, deps.contexts, body);
     await deps.devices.updateServiceGroup(scope, param(req, 'apikey'), withoutContext(body));
     sendNoContent(res);
-  }));
-  r.delete('/iot/services/:apikey', handle(async (req, res) => {
+  });
+  r.delete('/iot/services/:apikey', async (req, res) => {
     checkParams(req.query as Query, NO_PARAMS);
     const scope = await scopeFromLink(req, deps.contexts);
     await deps.devices.deleteServiceGroup(scope, param(req, 'apikey'));
     sendNoContent(res);
-  }));
+  });
   r.all('/iot/services/:apikey', methodNotAllowed('GET, PUT, DELETE'));
 
   // An external broker's HTTP authentication / authorization backend (EMQX 5 `http`
   // authenticator and authorizer; mosquitto-go-auth `http` backend, JSON response mode):
   // devices are checked exactly as on the embedded broker. The broker calls with a token
   // holding `admin` on `devices`. Answers are 200 with both dialects' verdict members.
-  r.post('/iot/mqtt/authenticate', handle(async (req, res) => {
+  r.post('/iot/mqtt/authenticate', async (req, res) => {
     checkParams(req.query as Query, NO_PARAMS);
     const body = asFields(readJsonBody(req).doc);
     deps.devices.authorize(await scopeFromLink(req, deps.contexts));
@@ -121,10 +121,10 @@ export function devicesRouter(deps: DevicesRouterDeps): Router {
       if (!(err instanceof DeviceAuthError)) throw err;
       verdict(res, 'deny');
     }
-  }));
+  });
   r.all('/iot/mqtt/authenticate', methodNotAllowed('POST'));
 
-  r.post('/iot/mqtt/authorize', handle(async (req, res) => {
+  r.post('/iot/mqtt/authorize', async (req, res) => {
     checkParams(req.query as Query, NO_PARAMS);
     const body = asFields(readJsonBody(req).doc);
     deps.devices.authorize(await scopeFromLink(req, deps.contexts));
@@ -141,23 +141,23 @@ export function devicesRouter(deps: DevicesRouterDeps): Router {
     // Others: never as a device, nor reading device topics; the rest is the broker's policy.
     if (action === 'publish') return verdict(res, otherPublishAllowed(topic) ? 'ignore' : 'deny');
     return verdict(res, parseDeviceTopic(topic) === undefined && !/^[#+]/.test(topic) ? 'ignore' : 'deny');
-  }));
+  });
   r.all('/iot/mqtt/authorize', methodNotAllowed('POST'));
 
-  r.get('/iot/stats', handle(async (req, res) => {
+  r.get('/iot/stats', async (req, res) => {
     checkParams(req.query as Query, NO_PARAMS);
     deps.devices.authorize(await scopeFromLink(req, deps.contexts));
     sendPlain(res, 200, { gateway: deps.stats?.() ?? null });
-  }));
+  });
   r.all('/iot/stats', methodNotAllowed('GET'));
 
-  r.post('/iot/devices', handle(async (req, res) => {
+  r.post('/iot/devices', async (req, res) => {
     checkParams(req.query as Query, NO_PARAMS);
     const body = readJsonBody(req);
     const scope = await scopeFromBody(req, deps.contexts, body);
     created(res, 'devices', await deps.devices.createDevices(scope, withoutContext(body)));
-  }));
-  r.get('/iot/devices', handle(async (req, res) => {
+  });
+  r.get('/iot/devices', async (req, res) => {
     const query = req.query as Query;
     checkParams(query, DEVICE_LIST_PARAMS);
     const scope = await scopeFromLink(req, deps.contexts);
@@ -165,28 +165,28 @@ export function devicesRouter(deps: DevicesRouterDeps): Router {
     const { devices, count } = await deps.devices.listDevices(scope, { ...paging(req, deps), ...(apikey === undefined ? {} : { apikey }) });
     if (count !== undefined) res.setHeader('NGSILD-Results-Count', String(count));
     sendPlain(res, 200, { count: count ?? devices.length, devices: devices.map((d) => renderDevice(d, scope.context)) });
-  }));
+  });
   r.all('/iot/devices', methodNotAllowed('GET, POST'));
 
-  r.get('/iot/devices/:deviceId', handle(async (req, res) => {
+  r.get('/iot/devices/:deviceId', async (req, res) => {
     checkParams(req.query as Query, NO_PARAMS);
     const scope = await scopeFromLink(req, deps.contexts);
     sendPlain(res, 200, renderDevice(await deps.devices.getDevice(scope, param(req, 'deviceId')), scope.context));
-  }));
-  r.put('/iot/devices/:deviceId', handle(async (req, res) => {
+  });
+  r.put('/iot/devices/:deviceId', async (req, res) => {
     checkParams(req.query as Query, NO_PARAMS);
     const body = readJsonBody(req);
     const scope = await scopeFromBody(req, deps.contexts, body);
     await deps.devices.updateDevice(scope, param(req, 'deviceId'), withoutContext(body));
     sendNoContent(res);
-  }));
-  r.delete('/iot/devices/:deviceId', handle(async (req, res) => {
+  });
+  r.delete('/iot/devices/:deviceId', async (req, res) => {
     const query = req.query as Query;
     checkParams(query, DELETE_DEVICE_PARAMS);
     const scope = await scopeFromLink(req, deps.contexts);
     await deps.devices.deleteDevice(scope, param(req, 'deviceId'), twinOnDelete(query));
     sendNoContent(res);
-  }));
+  });
   r.all('/iot/devices/:deviceId', methodNotAllowed('GET, PUT, DELETE'));
 
   return r;

@@ -3,12 +3,12 @@
  * @context (data types EntityTypeList, EntityType, EntityTypeInfo, AttributeList, Attribute).
  */
 import { randomUUID } from 'node:crypto';
-import { Router } from 'express';
+import { param, Routes } from '../router';
 import type { AttributeSummary } from '../../broker/discovery';
 import type { CompiledContext } from '../../ngsi/jsonld/context';
 import type { TypeSummary } from '../../store/port';
 import type { HttpDeps } from '../deps';
-import { handle, methodNotAllowed, param } from '../handle';
+import { methodNotAllowed } from '../handle';
 import { negotiate } from '../media';
 import { checkParams, type Query } from '../params/allowed';
 import { parseBoolean } from '../params/options';
@@ -50,12 +50,12 @@ function attribute(a: AttributeSummary, ctx: CompiledContext): object {
   };
 }
 
-export function discoveryRouter(deps: HttpDeps): Router {
-  const r = Router();
+export function discoveryRoutes(deps: HttpDeps): Routes {
+  const r = new Routes();
   const DETAILS = new Set(['details', 'local']);
   const NONE = new Set<string>();
 
-  r.get('/types', handle(async (req, res) => {
+  r.get('/types', async (req, res) => {
     const query = req.query as Query;
     checkParams(query, DETAILS);
     const type = negotiate(req.headers.accept, false);
@@ -66,18 +66,18 @@ export function discoveryRouter(deps: HttpDeps): Router {
       ? types.map((t) => entityType(t, ctx))
       : { id: `urn:ngsi-ld:EntityTypeList:${randomUUID()}`, type: 'EntityTypeList', typeList: types.map((t) => ctx.compactIri(t.type)) };
     sendLd(res, 200, body, type, ctx);
-  }));
+  });
   r.all('/types', methodNotAllowed('GET'));
 
-  r.get('/types/:type', handle(async (req, res) => {
+  r.get('/types/:type', async (req, res) => {
     checkParams(req.query as Query, NONE);
     const type = negotiate(req.headers.accept, false);
     const scope = await scopeFromLink(req, deps.contexts);
     sendLd(res, 200, entityTypeInfo(await deps.discovery.type(scope, param(req, 'type')), scope.context), type, scope.context);
-  }));
+  });
   r.all('/types/:type', methodNotAllowed('GET'));
 
-  r.get('/attributes', handle(async (req, res) => {
+  r.get('/attributes', async (req, res) => {
     const query = req.query as Query;
     checkParams(query, DETAILS);
     const type = negotiate(req.headers.accept, false);
@@ -88,15 +88,15 @@ export function discoveryRouter(deps: HttpDeps): Router {
       ? attrs.map((a) => attribute(a, ctx))
       : { id: `urn:ngsi-ld:AttributeList:${randomUUID()}`, type: 'AttributeList', attributeList: attrs.map((a) => ctx.compactIri(a.name)) };
     sendLd(res, 200, body, type, ctx);
-  }));
+  });
   r.all('/attributes', methodNotAllowed('GET'));
 
-  r.get('/attributes/:attrId', handle(async (req, res) => {
+  r.get('/attributes/:attrId', async (req, res) => {
     checkParams(req.query as Query, NONE);
     const type = negotiate(req.headers.accept, false);
     const scope = await scopeFromLink(req, deps.contexts);
     sendLd(res, 200, attribute(await deps.discovery.attribute(scope, param(req, 'attrId')), scope.context), type, scope.context);
-  }));
+  });
   r.all('/attributes/:attrId', methodNotAllowed('GET'));
 
   return r;

@@ -2,11 +2,11 @@
  * /ngsi-ld/v1/entities and /entities/{entityId} (clause 6.4, 6.5): parse -> one broker
  * call -> render.
  */
-import { Router } from 'express';
+import { param, Routes } from '../router';
 import type { Entity } from '../../ngsi/entity';
 import type { HttpDeps } from '../deps';
 import { answerQuery, renderOne } from '../entityOutput';
-import { handle, methodNotAllowed, param } from '../handle';
+import { methodNotAllowed } from '../handle';
 import { negotiate } from '../media';
 import { checkParams, type Query } from '../params/allowed';
 import { FILTER_PARAMS, PAGE_PARAMS, VIEW_PARAMS, parseEntityFilter, parsePaging, parseView } from '../params/entityQuery';
@@ -19,11 +19,11 @@ const PURGE_PARAMS = new Set(FILTER_PARAMS);
 const NO_PARAMS = new Set<string>();
 const CREATE_PARAMS = new Set<string>();
 
-export function entitiesRouter(deps: HttpDeps): Router {
-  const r = Router();
+export function entitiesRoutes(deps: HttpDeps): Routes {
+  const r = new Routes();
 
   // Clause 6.4.3.2: query entities.
-  r.get('/entities', handle(async (req, res) => {
+  r.get('/entities', async (req, res) => {
     const query = req.query as Query;
     checkParams(query, QUERY_PARAMS);
     const type = negotiate(req.headers.accept, true);
@@ -34,29 +34,29 @@ export function entitiesRouter(deps: HttpDeps): Router {
       view: parseView(query, scope.context),
       type,
     });
-  }));
+  });
 
   // Clause 6.4.3.1: create entity.
-  r.post('/entities', handle(async (req, res) => {
+  r.post('/entities', async (req, res) => {
     checkParams(req.query as Query, CREATE_PARAMS);
     const body = readJsonBody(req);
     const scope = await scopeFromBody(req, deps.contexts, body);
     const id = await deps.entities.create(scope, body.doc);
     sendCreated(res, 'entities', id);
-  }));
+  });
 
   // Clause 6.4.3.3: purge entities matching type / q / ... .
-  r.delete('/entities', handle(async (req, res) => {
+  r.delete('/entities', async (req, res) => {
     const query = req.query as Query;
     checkParams(query, PURGE_PARAMS);
     const scope = await scopeFromLink(req, deps.contexts);
     await deps.query.purge(scope, parseEntityFilter(query, scope.context));
     sendNoContent(res);
-  }));
+  });
   r.all('/entities', methodNotAllowed('GET, POST, DELETE'));
 
   // Clause 6.5.3.1: retrieve entity.
-  r.get('/entities/:entityId', handle(async (req, res) => {
+  r.get('/entities/:entityId', async (req, res) => {
     const query = req.query as Query;
     checkParams(query, RETRIEVE_PARAMS);
     const type = negotiate(req.headers.accept, true);
@@ -65,33 +65,33 @@ export function entitiesRouter(deps: HttpDeps): Router {
     const entity = await deps.entities.retrieve(scope, param(req, 'entityId'));
     const linked = view.join ? await deps.query.linked(scope, [entity], view.join.level) : new Map<string, Entity>();
     sendLd(res, 200, renderOne(entity, linked, view, scope.context, type), type, scope.context);
-  }));
+  });
 
   // Clause 6.5.3.3: replace entity.
-  r.put('/entities/:entityId', handle(async (req, res) => {
+  r.put('/entities/:entityId', async (req, res) => {
     checkParams(req.query as Query, NO_PARAMS);
     const body = readJsonBody(req);
     const scope = await scopeFromBody(req, deps.contexts, body);
     await deps.entities.replace(scope, param(req, 'entityId'), body.doc);
     sendNoContent(res);
-  }));
+  });
 
   // Clause 6.5.3.4: merge entity.
-  r.patch('/entities/:entityId', handle(async (req, res) => {
+  r.patch('/entities/:entityId', async (req, res) => {
     checkParams(req.query as Query, NO_PARAMS);
     const body = readJsonBody(req, true);
     const scope = await scopeFromBody(req, deps.contexts, body);
     await deps.entities.merge(scope, param(req, 'entityId'), body.doc);
     sendNoContent(res);
-  }));
+  });
 
   // Clause 6.5.3.2: delete entity.
-  r.delete('/entities/:entityId', handle(async (req, res) => {
+  r.delete('/entities/:entityId', async (req, res) => {
     checkParams(req.query as Query, NO_PARAMS);
     const scope = await scopeFromLink(req, deps.contexts);
     await deps.entities.delete(scope, param(req, 'entityId'));
     sendNoContent(res);
-  }));
+  });
   r.all('/entities/:entityId', methodNotAllowed('GET, PUT, PATCH, DELETE'));
 
   return r;

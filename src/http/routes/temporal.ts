@@ -4,7 +4,7 @@
  * maximum answers 206 Partial Content with a Content-Range (clause 6.3.10); for
  * aggregatedValues, one whose aggregated periods were (ngsi/temporal/paging pagePeriods).
  */
-import { Router } from 'express';
+import { param, type Response, Routes } from '../router';
 import type { EntityFilter } from '../../ngsi/query/ast';
 import {
   contentRange,
@@ -19,7 +19,7 @@ import {
 import { NgsiError } from '../../ngsi/errors';
 import type { RequestScope } from '../../broker/scope';
 import type { HttpDeps } from '../deps';
-import { handle, methodNotAllowed, param } from '../handle';
+import { methodNotAllowed } from '../handle';
 import { negotiate, type ResponseType } from '../media';
 import { checkParams, str, type Query } from '../params/allowed';
 import { FILTER_PARAMS, PAGE_PARAMS, parseEntityFilter, parsePaging, type Paging } from '../params/entityQuery';
@@ -28,7 +28,6 @@ import { parseBoolean } from '../params/options';
 import { parseQueryBody } from '../params/queryBody';
 import { readJsonBody, scopeFromBody, scopeFromLink, withoutContext } from '../request';
 import { sendCreated, sendLd, sendNoContent } from '../respond';
-import type { Response } from 'express';
 
 const TIME_PARAMS = ['timerel', 'timeAt', 'endTimeAt', 'timeproperty', 'lastN'];
 const VIEW_PARAMS = ['options', 'format', 'aggrMethods', 'aggrPeriodDuration'];
@@ -70,11 +69,11 @@ async function answerTemporalQuery(
   sendLd(res, statusFor(res, result.range), body, q.type, scope.context);
 }
 
-export function temporalRouter(deps: HttpDeps): Router {
-  const r = Router();
+export function temporalRoutes(deps: HttpDeps): Routes {
+  const r = new Routes();
 
   // Clause 6.18.3.1: query temporal evolution of entities.
-  r.get('/temporal/entities', handle(async (req, res) => {
+  r.get('/temporal/entities', async (req, res) => {
     const query = req.query as Query;
     checkParams(query, QUERY_PARAMS);
     const type = negotiate(req.headers.accept, false);
@@ -86,21 +85,21 @@ export function temporalRouter(deps: HttpDeps): Router {
       page: parsePaging(query, deps.limits),
       type,
     });
-  }));
+  });
 
   // Clause 6.18.3.2: create a temporal entity (201) or add instances to it (204).
-  r.post('/temporal/entities', handle(async (req, res) => {
+  r.post('/temporal/entities', async (req, res) => {
     checkParams(req.query as Query, NO_PARAMS);
     const body = readJsonBody(req);
     const scope = await scopeFromBody(req, deps.contexts, body);
     const { id, created } = await deps.temporal.createOrAppend(scope, body.doc);
     if (!created) return sendNoContent(res);
     sendCreated(res, 'temporal/entities', id);
-  }));
+  });
   r.all('/temporal/entities', methodNotAllowed('GET, POST'));
 
   // Clause 6.19.3.1: retrieve the temporal evolution of an entity.
-  r.get('/temporal/entities/:entityId', handle(async (req, res) => {
+  r.get('/temporal/entities/:entityId', async (req, res) => {
     const query = req.query as Query;
     checkParams(query, RETRIEVE_PARAMS);
     const type = negotiate(req.headers.accept, false);
@@ -111,29 +110,29 @@ export function temporalRouter(deps: HttpDeps): Router {
     const attrs = attrsText === undefined ? undefined : parseAttrList(attrsText, (t) => scope.context.expandTerm(t));
     const { entity, range } = await deps.temporal.retrieve(scope, param(req, 'entityId'), temporal, attrs);
     sendLd(res, statusFor(res, range), renderTemporalEntity(entity, scope.context, view, temporal), type, scope.context);
-  }));
+  });
 
   // Clause 6.19.3.2: delete the temporal evolution of an entity.
-  r.delete('/temporal/entities/:entityId', handle(async (req, res) => {
+  r.delete('/temporal/entities/:entityId', async (req, res) => {
     checkParams(req.query as Query, NO_PARAMS);
     const scope = await scopeFromLink(req, deps.contexts);
     await deps.temporal.delete(scope, param(req, 'entityId'));
     sendNoContent(res);
-  }));
+  });
   r.all('/temporal/entities/:entityId', methodNotAllowed('GET, DELETE'));
 
   // Clause 6.20.3.1: add attribute instances.
-  r.post('/temporal/entities/:entityId/attrs', handle(async (req, res) => {
+  r.post('/temporal/entities/:entityId/attrs', async (req, res) => {
     checkParams(req.query as Query, NO_PARAMS);
     const body = readJsonBody(req);
     const scope = await scopeFromBody(req, deps.contexts, body);
     await deps.temporal.appendAttrs(scope, param(req, 'entityId'), withoutContext(body));
     sendNoContent(res);
-  }));
+  });
   r.all('/temporal/entities/:entityId/attrs', methodNotAllowed('POST'));
 
   // Clause 6.21.3.1: delete an attribute's history (datasetId / deleteAll).
-  r.delete('/temporal/entities/:entityId/attrs/:attrId', handle(async (req, res) => {
+  r.delete('/temporal/entities/:entityId/attrs/:attrId', async (req, res) => {
     const query = req.query as Query;
     checkParams(query, DELETE_ATTR_PARAMS);
     const all = parseBoolean(query, 'deleteAll');
@@ -142,29 +141,29 @@ export function temporalRouter(deps: HttpDeps): Router {
     const scope = await scopeFromLink(req, deps.contexts);
     await deps.temporal.deleteAttr(scope, param(req, 'entityId'), param(req, 'attrId'), { datasetId, all });
     sendNoContent(res);
-  }));
+  });
   r.all('/temporal/entities/:entityId/attrs/:attrId', methodNotAllowed('DELETE'));
 
   // Clause 6.22.3.1: modify an attribute instance.
-  r.patch('/temporal/entities/:entityId/attrs/:attrId/:instanceId', handle(async (req, res) => {
+  r.patch('/temporal/entities/:entityId/attrs/:attrId/:instanceId', async (req, res) => {
     checkParams(req.query as Query, NO_PARAMS);
     const body = readJsonBody(req, true);
     const scope = await scopeFromBody(req, deps.contexts, body);
     await deps.temporal.patchInstance(scope, param(req, 'entityId'), param(req, 'attrId'), param(req, 'instanceId'), withoutContext(body));
     sendNoContent(res);
-  }));
+  });
 
   // Clause 6.22.3.2: delete an attribute instance.
-  r.delete('/temporal/entities/:entityId/attrs/:attrId/:instanceId', handle(async (req, res) => {
+  r.delete('/temporal/entities/:entityId/attrs/:attrId/:instanceId', async (req, res) => {
     checkParams(req.query as Query, NO_PARAMS);
     const scope = await scopeFromLink(req, deps.contexts);
     await deps.temporal.deleteInstance(scope, param(req, 'entityId'), param(req, 'attrId'), param(req, 'instanceId'));
     sendNoContent(res);
-  }));
+  });
   r.all('/temporal/entities/:entityId/attrs/:attrId/:instanceId', methodNotAllowed('PATCH, DELETE'));
 
   // Clause 6.24.3.1: query temporal evolution with a Query body (temporalQ inside).
-  r.post('/temporal/entityOperations/query', handle(async (req, res) => {
+  r.post('/temporal/entityOperations/query', async (req, res) => {
     const query = req.query as Query;
     checkParams(query, POST_QUERY_PARAMS);
     const type = negotiate(req.headers.accept, false);
@@ -184,7 +183,7 @@ export function temporalRouter(deps: HttpDeps): Router {
       page: parsePaging(query, deps.limits),
       type,
     });
-  }));
+  });
   r.all('/temporal/entityOperations/query', methodNotAllowed('POST'));
 
   return r;

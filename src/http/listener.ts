@@ -1,0 +1,182 @@
+/**
+ * The request listener: route tables mounted under prefixes in one find-my-way radix tree
+ * (the router fastify is built on), authentication and body reading for the mounts that
+ * need them, and the one place errors become responses. app.ts decides what is mounted
+ * where; this module knows nothing of NGSI-LD beyond ProblemDetails.
+ */
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { parse as parseQuery } from 'node:querystring';
+import FindMyWay from 'find-my-way';
+import getRawBody from 'raw-body';
+import { NgsiError } from '../ngsi/errors';
+import type { Logger } from '../ops/logger';
+import type { Authenticate } from './auth';
+import { sendProblem } from './problem';
+import type { Handler, Request, Response, Routes } from './router';
+
+export interface Mount {
+  /** '' or a path prefix without a trailing slash ('/ngsi-ld/v1'). */
+  prefix: string;
+  routes: readonly Routes[];
+  /**
+   * Whether requests under the prefix are authenticated (when an authenticator is given)
+   * and have their body read. Authentication comes first: an anonymous client cannot make
+   * Weft buffer a 2 MiB body. Unguarded mounts (/health) get neither.
+   */
+  guarded: boolean;
+  /** Requests of a guarded mount that need no token; `path` is relative to the prefix. */
+  open?: (req: Request, path: string) => boolean;
+}
+
+export interface ListenerOptions {
+  /** undefined: no token is asked for (--auth=false). */
+  authenticate: Authenticate | undefined;
+  maxBodyBytes: number;
+  log: Logger;
+}
+
+/** Methods find-my-way routes; a path's `ALL` route takes the ones it does not serve itself. */
+const METHODS = [
+  'ACL', 'BIND', 'CHECKOUT', 'CONNECT', 'COPY', 'DELETE', 'GET', 'HEAD', 'LINK', 'LOCK', 'M-SEARCH', 'MERGE', 'MKACTIVITY',
+  'MKCALENDAR', 'MKCOL', 'MOVE', 'NOTIFY', 'OPTIONS', 'PATCH', 'POST', 'PROPFIND', 'PROPPATCH', 'PURGE', 'PUT', 'QUERY',
+  'REBIND', 'REPORT', 'SEARCH', 'SOURCE', 'SUBSCRIBE', 'TRACE', 'UNBIND', 'UNLINK', 'UNLOCK', 'UNSUBSCRIBE',
+] as FindMyWay.HTTPMethod[]; // QUERY is routed (lib/http-methods.js) but missing from the type
+
+/** Entity ids are URIs, often longer than find-my-way's default limit of 100 characters. */
+const MAX_PARAM_LENGTH = 8192;
+
+type Router = FindMyWay.Instance<FindMyWay.HTTPVersion.V1>;
+
+const NO_QUERY: Readonly<Record<string, string>> = Object.freeze({});
+
+export function createListener(mounts: readonly Mount[], opts: ListenerOptions): RequestListener {
+  const router: Router = FindMyWay({
+    ignoreTrailingSlash: true,
+    caseSensitive: false,
+    maxParamLength: MAX_PARAM_LENGTH,
+    // The query is parsed before routing (a mount's `open` reads it), not by find-my-way.
+    querystringParser: () => NO_QUERY,
+    // A path that is no valid percent-encoding: find() then answers a route without a store.
+    onBadUrl: noop,
+  });
+  for (const m of mounts) addRoutes(router, m.prefix, m.routes);
+  const guarded = mounts.filter((m) => m.guarded);
+  const { authenticate, maxBodyBytes, log } = opts;
+
+  const fail = (req: Request, res: Response, err: unknown): void => {
+    if (!(err instanceof NgsiError)) log.error({ err, method: req.method, url: req.url }, 'request failed unexpectedly');
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    sendProblem(res, err);
+  };
+
+  const dispatch = (req: Request, res: Response, path: string): void => {
+    const found = router.find(req.method as FindMyWay.HTTPMethod, path);
+    if (found === null) {
+      sendProblem(res, new NgsiError('ResourceNotFound', `No resource at ${req.method ?? ''} ${path}`));
+      return;
+    }
+    if (found.store === null) {
+      sendProblem(res, new NgsiError('InvalidRequest', `The path ${path} is not valid percent-encoding`));
+      return;
+    }
+    req.params = found.params as Record<string, string>;
+    try {
+      const pending = (found.store as Handler)(req, res);
+      if (pending) pending.catch((err: unknown) => fail(req, res, err));
+    } catch (err) {
+      fail(req, res, err);
+    }
+  };
+
+  const withBody = (req: Request, res: Response, path: string): void => {
+    readBody(req, maxBodyBytes).then(
+      (body) => {
+        req.body = body;
+        dispatch(req, res, path);
+      },
+      (err: unknown) => {
+        if (req.destroyed && !(err instanceof NgsiError)) return; // the client went away mid-body
+        fail(req, res, bodyError(err));
+      },
+    );
+  };
+
+  return (message: IncomingMessage, res: ServerResponse): void => {
+    const req = message as Request;
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    req.query = q === -1 ? {} : parseQuery(url.slice(q + 1));
+    const mount = mountOf(guarded, path);
+    if (mount === undefined) dispatch(req, res, path);
+    else if (authenticate === undefined || mount.open?.(req, path.slice(mount.prefix.length)) === true) withBody(req, res, path);
+    else {
+      authenticate(req, res).then(
+        (proceed) => {
+          if (proceed) withBody(req, res, path);
+        },
+        (err: unknown) => fail(req, res, err),
+      );
+    }
+  };
+}
+
+/** Puts `tables` under `prefix`: each path's own methods, HEAD as GET, then its ALL route for the rest. */
+function addRoutes(router: Router, prefix: string, tables: readonly Routes[]): void {
+  const byPath = new Map<string, Map<string, Handler>>();
+  for (const table of tables) {
+    for (const { method, path, handler } of table.list) {
+      const methods = byPath.get(path) ?? new Map<string, Handler>();
+      byPath.set(path, methods);
+      if (methods.has(method)) throw new Error(`route ${method} ${prefix}${path} declared twice`);
+      methods.set(method, handler);
+    }
+  }
+  for (const [path, methods] of byPath) {
+    const get = methods.get('GET');
+    if (get !== undefined && !methods.has('HEAD')) methods.set('HEAD', get);
+    const all = methods.get('ALL');
+    for (const method of METHODS) {
+      const handler = methods.get(method) ?? all;
+      // The handler rides in the store: find() hands it back, typed as ours.
+      if (handler !== undefined) router.on(method, prefix + path, noop, handler);
+    }
+  }
+}
+
+function noop(): void {}
+
+function mountOf(mounts: readonly Mount[], path: string): Mount | undefined {
+  for (const m of mounts) {
+    if (path.startsWith(m.prefix) && (path.length === m.prefix.length || path.charCodeAt(m.prefix.length) === 47 /* / */)) return m;
+  }
+  return undefined;
+}
+
+/**
+ * The raw body, or undefined when the request announces none (neither Content-Length nor
+ * Transfer-Encoding: RFC 9112 clause 6.3). raw-body checks the announced length against the
+ * limit before reading a byte, and the bytes read against the announced length.
+ */
+function readBody(req: Request, limit: number): Promise<Buffer | undefined> {
+  const length = req.headers['content-length'];
+  if (length === undefined && req.headers['transfer-encoding'] === undefined) return Promise.resolve(undefined);
+  const encoding = req.headers['content-encoding'];
+  if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
+    req.resume(); // drained, so that the answer can go out on the kept-alive connection
+    return Promise.reject(new NgsiError('UnsupportedMediaType', `Content-Encoding ${encoding} is not supported; send the body uncompressed`));
+  }
+  return getRawBody(req, { length, limit });
+}
+
+/** raw-body's errors -> NGSI-LD problems (413 for oversized bodies). */
+function bodyError(err: unknown): unknown {
+  if (err instanceof NgsiError) return err;
+  const e = err as { type?: string; status?: number; message?: string; limit?: number };
+  if (e && e.type === 'entity.too.large') return new NgsiError('PayloadTooLarge', `The body exceeds the limit of ${String(e.limit)} bytes`);
+  if (e && typeof e.status === 'number' && e.status < 500) return new NgsiError('InvalidRequest', `Unreadable body: ${e.message ?? 'unknown reason'}`);
+  return err;
+}
