@@ -46,6 +46,8 @@ export interface Config {
   historyRetention: string;
   /** Most instances per attribute in one temporal answer; more: 206 with Content-Range (clause 6.3.10). */
   temporalMaxInstances: number;
+  /** Most instances of one attribute loaded into memory to aggregate it (non-numeric values, lastN). */
+  temporalMaxAggregatedInstances: number;
   /** Notification delivery (notify/): per-attempt time-out, attempts, first back-off, queue bound. */
   notifyTimeoutMs: number;
   notifyAttempts: number;
@@ -115,6 +117,7 @@ export const OPTIONS: OptionSpec[] = [
   { key: 'maxBatchEntities', flag: '--max-batch', env: 'WEFT_MAX_BATCH', kind: 'int', default: 10000, help: 'largest number of entities in one batch operation' },
   { key: 'recordHistory', flag: '--record-history', env: 'WEFT_RECORD_HISTORY', kind: 'bool', default: true, help: 'record every attribute change in the temporal history; false: only what /temporal writes' },
   { key: 'historyRetention', flag: '--history-retention', env: 'WEFT_HISTORY_RETENTION', kind: 'string', default: '', help: "maximum age of temporal history: ISO 8601 duration, then tenant=duration overrides ('P90D,acme=P7D'); '' keeps all" },
+  { key: 'temporalMaxAggregatedInstances', flag: '--temporal-max-aggregated-instances', env: 'WEFT_TEMPORAL_MAX_AGGREGATED_INSTANCES', kind: 'int', default: 200_000, help: 'most instances of one attribute read into memory for aggregatedValues the store cannot compute in SQL (non-numeric values, lastN); more: 403 TooManyResults' },
   { key: 'temporalMaxInstances', flag: '--temporal-max-instances', env: 'WEFT_TEMPORAL_MAX_INSTANCES', kind: 'int', default: 10_000, help: 'most instances per attribute in one temporal answer; more: 206 Partial Content with Content-Range' },
   { key: 'notifyTimeoutMs', flag: '--notify-timeout-ms', env: 'WEFT_NOTIFY_TIMEOUT_MS', kind: 'int', default: 10_000, help: 'time-out of one notification attempt' },
   { key: 'notifyAttempts', flag: '--notify-attempts', env: 'WEFT_NOTIFY_ATTEMPTS', kind: 'int', default: 5, help: 'attempts per notification before it counts as failed' },
@@ -186,6 +189,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
   if (cfg.maxLimit < 1 || cfg.defaultLimit < 1 || cfg.defaultLimit > cfg.maxLimit) {
     throw new Error('limits: need 1 <= default-limit <= max-limit');
   }
+  if (cfg.temporalMaxAggregatedInstances < 1) throw new Error('--temporal-max-aggregated-instances / WEFT_TEMPORAL_MAX_AGGREGATED_INSTANCES: need at least 1');
   if (cfg.temporalMaxInstances < 1) throw new Error('--temporal-max-instances / WEFT_TEMPORAL_MAX_INSTANCES: need at least 1');
   parseRetention(cfg.historyRetention); // a bad --history-retention fails at start, not at the first pass
   checkAuth(cfg);

@@ -126,7 +126,7 @@ async function assemble(config: Config, log: Logger, store: EntityStore, undo: A
     store,
     feed,
     now,
-    limits: { maxBatchEntities: config.maxBatchEntities, defaultLimit: config.defaultLimit, maxLimit: config.maxLimit, temporalMaxInstances: config.temporalMaxInstances },
+    limits: { maxBatchEntities: config.maxBatchEntities, defaultLimit: config.defaultLimit, maxLimit: config.maxLimit, temporalMaxInstances: config.temporalMaxInstances, temporalMaxAggregatedInstances: config.temporalMaxAggregatedInstances },
     hostContext: (source) => contexts.addImplicit(source),
     access: auth.access,
   };

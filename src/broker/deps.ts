@@ -14,7 +14,11 @@ export interface BrokerDeps {
   /** Current time as an ISO 8601 string; injectable so tests can pin timestamps. */
   now: () => string;
   /** temporalMaxInstances: most instances per attribute in one temporal answer (default 10,000). */
-  limits: { maxBatchEntities: number; defaultLimit: number; maxLimit: number; temporalMaxInstances?: number };
+  /**
+   * temporalMaxAggregatedInstances: most instances of one attribute a store may load into
+   * memory to aggregate it (unset: no maximum; numeric histories aggregate in SQL, unbounded).
+   */
+  limits: { maxBatchEntities: number; defaultLimit: number; maxLimit: number; temporalMaxInstances?: number; temporalMaxAggregatedInstances?: number };
   /**
    * Hosts an inline or composite @context and returns its URL (an ImplicitlyCreated
    * context, clause 5.13); absent where nothing hosts contexts (unit tests of the broker).

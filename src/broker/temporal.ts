@@ -55,9 +55,11 @@ const RESIDUAL_CHUNK = 1000;
 
 export class TemporalService {
   private readonly maxInstances: number;
+  private readonly maxAggregated: number | undefined;
 
   constructor(private readonly deps: BrokerDeps) {
     this.maxInstances = Math.max(1, deps.limits.temporalMaxInstances ?? DEFAULT_MAX_INSTANCES);
+    this.maxAggregated = deps.limits.temporalMaxAggregatedInstances;
   }
 
   /** Clause 5.7.4 query temporal evolution of entities; `range` set: a partial answer (206). */
@@ -151,7 +153,7 @@ export class TemporalService {
 
   /** The server's per-attribute maximum (clause 6.3.10) applies to every read. */
   private limited(temporal: TemporalQuery): TemporalQuery {
-    return { ...temporal, instanceLimit: this.maxInstances };
+    return { ...temporal, instanceLimit: this.maxInstances, aggregationReadLimit: this.maxAggregated };
   }
 
   /** Clause 5.6.11: creates the history, or appends to it. True: created (201). */

@@ -184,6 +184,32 @@ describe('e2e: temporal API (TRoE, clause 6.18-6.22)', () => {
       });
     });
 
+    it('refuses with 403 TooManyResults an aggregation that would load more instances than the maximum into memory', async () => {
+      await t.stop();
+      t = await startTestServer({ temporalMaxAggregatedInstances: 3 });
+      // Text values cannot be aggregated in SQL: the instances are read into memory.
+      const doc = { id: ID, type: 'Sensor', state: [1, 2, 3, 4].map((h) => ({ type: 'Property', value: `s${h % 2}`, observedAt: T(h) })) };
+      assert.equal((await json(t.http.post(`${BASE}/temporal/entities`), doc)).status, 201);
+      const all = `${BASE}/temporal/entities/${ID}?options=aggregatedValues&aggrMethods=totalCount,distinctCount`;
+      const refused = await t.http.get(all);
+      assertProblem(refused, 403, 'TooManyResults');
+      assert.match(refused.body.detail, /more than 3 instances.*narrow the time range/);
+      assertProblem(await t.http.get(`${all}&lastN=4`), 403, 'TooManyResults');
+      const narrowed = await t.http.get(`${all}&timerel=before&timeAt=${T(4)}`);
+      assert.equal(narrowed.status, 200, JSON.stringify(narrowed.body));
+      assert.deepEqual(narrowed.body.state.totalCount, [[3, ISO(1), ISO(4)]]);
+      assert.deepEqual(narrowed.body.state.distinctCount, [[2, ISO(1), ISO(4)]]);
+      const last = await t.http.get(`${all}&lastN=3`);
+      assert.equal(last.status, 200, JSON.stringify(last.body));
+      assert.deepEqual(last.body.state.totalCount.map((p: unknown[]) => p[0]), [3]);
+      // Numbers aggregate in SQL: no instance is loaded, so no maximum applies.
+      const numbers = { id: 'urn:ngsi-ld:Sensor:2', type: 'Sensor', speed: [1, 2, 3, 4, 5].map((h) => ({ type: 'Property', value: h, observedAt: T(h) })) };
+      assert.equal((await json(t.http.post(`${BASE}/temporal/entities`), numbers)).status, 201);
+      const sums = await t.http.get(`${BASE}/temporal/entities/urn:ngsi-ld:Sensor:2?options=aggregatedValues&aggrMethods=sum`);
+      assert.equal(sums.status, 200, JSON.stringify(sums.body));
+      assert.equal(sums.body.speed.sum[0][0], 15);
+    });
+
     it('needs aggrMethods', async () => {
       await sensorWithHistory();
       assertProblem(await t.http.get(`${BASE}/temporal/entities/${ID}?options=aggregatedValues`), 400, 'BadRequestData');

@@ -26,6 +26,12 @@ export interface TemporalQuery {
    * instances are then never cut.
    */
   instanceLimit?: number;
+  /**
+   * The server's maximum of instances a store may load into memory to aggregate one
+   * attribute it cannot aggregate otherwise (set by the broker); past it the query is
+   * refused with TooManyResults. Unset: no maximum.
+   */
+  aggregationReadLimit?: number;
   /** Leave deletion markers out (the simplified and aggregated representations cannot show them). */
   skipDeleted?: boolean;
   /**

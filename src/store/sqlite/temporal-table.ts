@@ -20,6 +20,7 @@
 import type Database from 'better-sqlite3';
 import type { Attribute, Entity, Iri } from '../../ngsi/entity';
 import type { EntityFilter } from '../../ngsi/query/ast';
+import { NgsiError } from '../../ngsi/errors';
 import { compileFilter } from '../../ngsi/query/matcher';
 import { deletionMarker } from '../../ngsi/temporal/deletion';
 import type { TemporalEntity, TemporalEntityInput, TemporalInstance, TemporalQuery } from '../../ngsi/temporal/model';
@@ -392,7 +393,11 @@ export class TemporalTable {
        WHERE t.entity = ? AND t.name_id = ?${time.sql}${q.skipDeleted ? SKIP_DELETED : ''}
        ORDER BY ${orderColumn(q)} ${dir}, t.seq ${dir} LIMIT ?`;
     const stmt = this.statements.get(sql);
-    const rowLimit = take === undefined ? -1 : cuttable ? take + 1 : take;
+    // Aggregated in memory (render does it from the instances): bounded, one row past the
+    // maximum tells it was exceeded. A lastN within the maximum bounds it already.
+    const cap = q.aggregation === undefined ? undefined : q.aggregationReadLimit;
+    const readLimit = cap !== undefined && (take === undefined || take > cap) ? cap : undefined;
+    const rowLimit = readLimit !== undefined ? readLimit + 1 : take === undefined ? -1 : cuttable ? take + 1 : take;
     const inSql = TemporalAggregator.applies(q);
     for (const name of names) {
       if (inSql) {
@@ -405,6 +410,12 @@ export class TemporalTable {
       }
       const rows = stmt.all(row.rowid, name.id, ...time.params, rowLimit) as InstanceRow[];
       if (rows.length === 0) continue;
+      if (readLimit !== undefined && rows.length > readLimit) {
+        throw new NgsiError(
+          'TooManyResults',
+          `Aggregating ${name.iri} needs more than ${readLimit} instances in memory (its values are not all numbers, or lastN is set): narrow the time range (timerel, timeAt, endTimeAt)`,
+        );
+      }
       if (cuttable && rows.length > take!) {
         (out.truncated ??= {})[name.iri] = this.timeOf(rows[take!], q);
         rows.length = take!;
