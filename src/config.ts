@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { parseRetention } from './ngsi/temporal/retention';
+import { readCaFile } from './notify/tls-trust';
 
 /** `iss` of the tokens Weft's own issuer signs (`weft token`) when no --auth-issuer is set. */
 export const LOCAL_ISSUER = 'urn:weft:local';
@@ -53,6 +54,8 @@ export interface Config {
   notifyAttempts: number;
   notifyBackoffMs: number;
   notifyQueueLimit: number;
+  /** PEM file of CAs trusted besides the default ones for https: and mqtts: notifications; '' : none. */
+  notifyCaFile: string;
   /** Embedded MQTT broker (aedes) for devices and MQTT notifications. */
   mqttEmbedded: boolean;
   mqttHost: string;
@@ -123,6 +126,7 @@ export const OPTIONS: OptionSpec[] = [
   { key: 'notifyAttempts', flag: '--notify-attempts', env: 'WEFT_NOTIFY_ATTEMPTS', kind: 'int', default: 5, help: 'attempts per notification before it counts as failed' },
   { key: 'notifyBackoffMs', flag: '--notify-backoff-ms', env: 'WEFT_NOTIFY_BACKOFF_MS', kind: 'int', default: 1000, help: 'wait before the first retry; doubles on each further retry' },
   { key: 'notifyQueueLimit', flag: '--notify-queue-limit', env: 'WEFT_NOTIFY_QUEUE_LIMIT', kind: 'int', default: 10_000, help: 'changes queued per subscription before the oldest are dropped' },
+  { key: 'notifyCaFile', flag: '--notify-ca-file', env: 'WEFT_NOTIFY_CA_FILE', kind: 'string', default: '', help: "PEM file of CA certificates trusted, besides the default CAs, for https: notification receivers and mqtts: brokers ('': the default CAs only)" },
   { key: 'mqttEmbedded', flag: '--mqtt-embedded', env: 'WEFT_MQTT_EMBEDDED', kind: 'bool', default: true, help: 'run the embedded MQTT broker' },
   { key: 'mqttHost', flag: '--mqtt-host', env: 'WEFT_MQTT_HOST', kind: 'string', default: '127.0.0.1', help: 'address of the embedded MQTT broker' },
   { key: 'mqttPort', flag: '--mqtt-port', env: 'WEFT_MQTT_PORT', kind: 'int', default: 1883, help: 'port of the embedded MQTT broker (0: any free port)' },
@@ -192,6 +196,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
   if (cfg.temporalMaxAggregatedInstances < 1) throw new Error('--temporal-max-aggregated-instances / WEFT_TEMPORAL_MAX_AGGREGATED_INSTANCES: need at least 1');
   if (cfg.temporalMaxInstances < 1) throw new Error('--temporal-max-instances / WEFT_TEMPORAL_MAX_INSTANCES: need at least 1');
   parseRetention(cfg.historyRetention); // a bad --history-retention fails at start, not at the first pass
+  checkNotifyCaFile(cfg);
   checkAuth(cfg);
   return cfg;
 }
@@ -209,6 +214,16 @@ function checkAuth(cfg: Config): void {
   }
   if (cfg.authAudience === '') throw new Error('--auth-audience / WEFT_AUTH_AUDIENCE: must not be empty');
   if (cfg.policyFile === '') throw new Error('--policy / WEFT_POLICY: must name a policy file');
+}
+
+/** A missing, unreadable or non-PEM --notify-ca-file fails at start, not at the first notification. */
+function checkNotifyCaFile(cfg: Config): void {
+  if (cfg.notifyCaFile === '') return;
+  try {
+    readCaFile(cfg.notifyCaFile);
+  } catch (err) {
+    throw new Error(`--notify-ca-file / WEFT_NOTIFY_CA_FILE: ${(err as Error).message}`);
+  }
 }
 
 /** --auth-key-files as a list of paths. */

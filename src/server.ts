@@ -26,6 +26,7 @@ import { embeddedAccess, INTERNAL_USERNAME } from './devices/mqtt/access';
 import { MqttGateway } from './devices/mqtt/gateway';
 import { EmbeddedTransport, ExternalTransport, type DeviceTransport } from './devices/mqtt/transport';
 import { createSenders } from './notify/senders';
+import { notifyTls } from './notify/tls-trust';
 import { NotificationService } from './notify/service';
 import { parseRetention } from './ngsi/temporal/retention';
 import { createLogger, type Logger } from './ops/logger';
@@ -138,6 +139,8 @@ async function assemble(config: Config, log: Logger, store: EntityStore, undo: A
     mqtt: {
       localCredentials: (host, port) => (mqtt !== undefined && port === mqtt.port && isLoopbackOr(host, config.mqttHost) ? { username: INTERNAL_USERNAME, password: internalSecret } : undefined),
     },
+    // Receivers and brokers with certificates from a private CA (--notify-ca-file).
+    tls: notifyTls(config.notifyCaFile),
   });
   undo.push(() => sender.close());
   const notify = new NotificationService(store, {

@@ -16,6 +16,7 @@
  */
 import { Agent, buildConnector, type Dispatcher } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
+import type { SecureContext } from 'node:tls';
 import type { OutgoingNotification, Sender } from './types';
 
 /** At most this many connections per receiver origin. */
@@ -39,11 +40,19 @@ const CONNECTED_BYTES = Symbol('connectedBytes');
 
 type SocketLike = NonNullable<Parameters<buildConnector.Callback>[1]> & { [CONNECTED_BYTES]?: number };
 
+export interface HttpSenderOptions {
+  /**
+   * TLS context of https: connections (tls-trust.ts: the default CAs plus --notify-ca-file);
+   * undefined: Node's default. Certificates are verified either way.
+   */
+  secureContext?: SecureContext;
+}
+
 export class HttpSender implements Sender {
   private readonly agent: Agent;
 
-  constructor() {
-    const connector = buildConnector({});
+  constructor(options: HttpSenderOptions = {}) {
+    const connector = buildConnector(options.secureContext === undefined ? {} : { secureContext: options.secureContext });
     this.agent = new Agent({
       // At most this many connections per receiver: 1,000 subscriptions to one receiver
       // otherwise open 1,000 sockets at once on the first burst (seen as a 2 s stall). One

@@ -9,6 +9,7 @@
  * piling notifications up in memory that would all go out, stale, on reconnection.
  */
 import { randomBytes } from 'node:crypto';
+import type { SecureContext } from 'node:tls';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import type { MqttProtocolVersion, MqttQoS } from './mqtt-settings';
 
@@ -28,6 +29,12 @@ export interface ConnectionTimings {
   reconnectPeriodMs: number;
   /** mqtt.js' own bound on one CONNECT handshake. */
   connectTimeoutMs: number;
+}
+
+/** TLS of mqtts: connections. */
+export interface BrokerTls {
+  /** tls-trust.ts: the default CAs plus --notify-ca-file; undefined: Node's default. */
+  secureContext?: SecureContext;
 }
 
 /** Parses the broker part of an mqtt:/mqtts: endpoint URI (the path is the topic, see mqtt-sender). */
@@ -50,11 +57,12 @@ export class BrokerConnection {
   private readonly waiters = new Set<(err?: Error) => void>();
   private readonly label: string;
 
-  constructor(address: BrokerAddress, timings: ConnectionTimings) {
+  constructor(address: BrokerAddress, timings: ConnectionTimings, tls: BrokerTls = {}) {
     this.label = `${address.protocol}://${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}`;
     this.lastUsed = Date.now();
     this.lastError = 'not connected yet';
-    const options: IClientOptions = {
+    // mqtt.js hands its options on to tls.connect (secureContext is not in its types).
+    const options: IClientOptions & { secureContext?: SecureContext } = {
       protocol: address.protocol,
       host: address.host,
       port: address.port,
@@ -73,6 +81,8 @@ export class BrokerConnection {
       queueQoSZero: false,
       resubscribe: false,
     };
+    // Verification stays on (mqtt.js' default rejectUnauthorized: true); only the trusted CAs change.
+    if (address.protocol === 'mqtts' && tls.secureContext !== undefined) options.secureContext = tls.secureContext;
     this.client = connect(options);
     this.client.on('connect', () => {
       this.lastError = '';

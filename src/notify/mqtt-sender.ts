@@ -5,6 +5,7 @@
  * would-be HTTP headers in `metadata` and the Notification in `body`, as Stellio sends it,
  * so one receiver can read both bindings the same way.
  */
+import type { SecureContext } from 'node:tls';
 import { BrokerConnection, brokerAddress, type BrokerAddress, type ConnectionTimings } from './mqtt-connection';
 import { mqttSettings } from './mqtt-settings';
 import type { OutgoingNotification, Sender } from './types';
@@ -17,6 +18,8 @@ export interface MqttSenderOptions extends Partial<ConnectionTimings> {
    * embedded broker (devices/mqtt/access.ts), which refuses anonymous clients.
    */
   localCredentials?: (host: string, port: number) => { username: string; password: string } | undefined;
+  /** TLS context of mqtts: connections (tls-trust.ts); undefined: Node's default CAs. */
+  secureContext?: SecureContext;
 }
 
 const DEFAULT_RECONNECT_PERIOD_MS = 1000;
@@ -31,6 +34,7 @@ export class MqttSender implements Sender {
   private readonly timings: ConnectionTimings;
   private readonly idleCloseMs: number;
   private readonly localCredentials: MqttSenderOptions['localCredentials'];
+  private readonly secureContext: SecureContext | undefined;
   private readonly sweeper: NodeJS.Timeout;
   private closed = false;
 
@@ -41,6 +45,7 @@ export class MqttSender implements Sender {
     };
     this.idleCloseMs = options.idleCloseMs ?? DEFAULT_IDLE_CLOSE_MS;
     this.localCredentials = options.localCredentials;
+    this.secureContext = options.secureContext;
     // A deleted subscription leaves its client behind; one sweep timer for all of them.
     this.sweeper = setInterval(() => this.closeIdle(), Math.max(1000, Math.min(60_000, this.idleCloseMs / 2)));
     this.sweeper.unref();
@@ -80,7 +85,7 @@ export class MqttSender implements Sender {
   private connection(address: BrokerAddress): BrokerConnection {
     let conn = this.connections.get(address.key);
     if (conn === undefined) {
-      conn = new BrokerConnection(address, this.timings);
+      conn = new BrokerConnection(address, this.timings, { secureContext: this.secureContext });
       this.connections.set(address.key, conn);
     }
     return conn;

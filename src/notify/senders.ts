@@ -5,15 +5,21 @@
  */
 import { HttpSender } from './http-sender';
 import { MqttSender, type MqttSenderOptions } from './mqtt-sender';
+import { notifySecureContext, type NotifyTlsOptions } from './tls-trust';
 import type { OutgoingNotification, Sender } from './types';
 
 export interface SendersOptions {
-  mqtt?: MqttSenderOptions;
+  mqtt?: Omit<MqttSenderOptions, 'secureContext'>;
+  /** Extra CAs for https: receivers and mqtts: brokers (--notify-ca-file; tls-trust.ts notifyTls). */
+  tls?: NotifyTlsOptions;
 }
 
+/** Throws when `tls.ca` holds no valid PEM certificate. */
 export function createSenders(options: SendersOptions = {}): Sender {
-  const http = new HttpSender();
-  const mqtt = new MqttSender(options.mqtt);
+  // One TLS context for both bindings, built once (tls-trust.ts).
+  const secureContext = notifySecureContext(options.tls);
+  const http = new HttpSender({ secureContext });
+  const mqtt = new MqttSender({ ...options.mqtt, secureContext });
   const byScheme: ReadonlyMap<string, Sender> = new Map<string, Sender>([
     ['http:', http],
     ['https:', http],

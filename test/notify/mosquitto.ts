@@ -1,11 +1,12 @@
 /**
  * A Mosquitto broker started by a test (the only MQTT 5 broker available here; aedes speaks
  * 3.1.1 only). Loopback listener, anonymous clients, a temporary config; killed by stop().
+ * With `tls` the listener speaks TLS only (mqtts:) with the given certificate files.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../helpers/receiver';
 
@@ -15,17 +16,27 @@ export function hasMosquitto(): boolean {
   return existsSync(MOSQUITTO);
 }
 
+export interface MosquittoTls {
+  cafile: string;
+  certfile: string;
+  keyfile: string;
+}
+
 export interface Mosquitto {
   url: string;
   port: number;
   stop(): Promise<void>;
 }
 
-export async function startMosquitto(): Promise<Mosquitto> {
+export async function startMosquitto(options: { tls?: MosquittoTls } = {}): Promise<Mosquitto> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'weft-mosquitto-'));
   const conf = join(dir, 'mosquitto.conf');
-  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
+  // Run as root, mosquitto switches to the user 'mosquitto' before it loads the certificate
+  // files, which then cannot read them in their 0700 temporary directory: `user` keeps the
+  // current user (no effect when not root).
+  const tls = options.tls === undefined ? '' : `user ${userInfo().username}\ncafile ${options.tls.cafile}\ncertfile ${options.tls.certfile}\nkeyfile ${options.tls.keyfile}\n`;
+  writeFileSync(conf, `listener ${port} 127.0.0.1\n${tls}allow_anonymous true\npersistence false\n`);
   const child: ChildProcess = spawn(MOSQUITTO, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
@@ -38,7 +49,7 @@ export async function startMosquitto(): Promise<Mosquitto> {
     throw new Error(`mosquitto did not start: ${(err as Error).message}; stderr: ${stderr}`);
   }
   return {
-    url: `mqtt://127.0.0.1:${port}`,
+    url: `${options.tls === undefined ? 'mqtt' : 'mqtts'}://127.0.0.1:${port}`,
     port,
     async stop() {
       child.kill('SIGTERM');

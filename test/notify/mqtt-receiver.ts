@@ -17,13 +17,15 @@ export interface MqttTestReceiver {
 export async function subscribeTo(
   url: string,
   topic: string,
-  options: { qos?: 0 | 1 | 2; protocolVersion?: 4 | 5; username?: string; password?: string } = {},
+  options: { qos?: 0 | 1 | 2; protocolVersion?: 4 | 5; username?: string; password?: string; ca?: string } = {},
 ): Promise<MqttTestReceiver> {
   const client = await connectAsync(url, {
     protocolVersion: options.protocolVersion ?? 4,
     reconnectPeriod: 0,
     username: options.username,
     password: options.password,
+    // mqtts: trust this CA (only) for the broker's certificate.
+    ...(options.ca === undefined ? {} : { ca: options.ca }),
   });
   const messages: ReceivedMessage[] = [];
   const waiters: Array<{ n: number; wake: () => void }> = [];
