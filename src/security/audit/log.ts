@@ -6,26 +6,40 @@
  * record() runs on the write path (once per committed transaction, ~13k/s in the entity
  * benchmarks), so it only puts the event in a ring buffer: O(1), no I/O, nothing that can
  * throw. A flush (every flushIntervalMs, or as soon as flushSize events wait) writes the
- * buffer to storage in one transaction and one info line per event to the `audit` log
- * stream. While storage fails, events stay buffered and the flush is retried; beyond
+ * buffer to storage in transactions of flushSize events, one batch in flight at a time (a
+ * file database is written on a worker thread: storage.ts), and one info line per event to
+ * the `audit` log stream. Events leave the buffer when storage acknowledges their batch.
+ * While storage fails, events stay buffered and the flush is retried; beyond
  * maxPending the OLDEST are dropped and counted (stats().dropped): memory stays bounded and
  * the most recent activity, the likeliest to matter, is kept. The log stream still gets
  * every event that was not dropped, once, whatever storage does.
  *
+ * A query first waits until everything recorded before it is written (a client sees its own
+ * denial), then reads.
+ *
  * Retention: events older than maxAgeMs are deleted when the log opens and every
- * pruneIntervalMs, in small chunks between which the event loop runs.
+ * pruneIntervalMs, in chunks (on the writer thread for a file).
  */
 import type { AuditEvent, AuditSink } from '../../broker/access';
 import type { AuditCriteria, AuditPage, AuditQueryResult, AuditReader } from '../../broker/audit';
 import type { Logger } from '../../ops/logger';
 
-/** Where events are kept (table.ts; a fake in tests). Calls may throw. */
+/**
+ * Where events are kept (storage.ts; a fake in tests). Writes are asynchronous (they run on a
+ * worker thread for a file) and may reject; reads are synchronous and may throw.
+ */
 export interface AuditStorage {
-  /** events[from, to) in one transaction. */
-  append(events: readonly AuditEvent[], from?: number, to?: number): void;
-  pruneStep(cutoffMs: number, limit: number): number;
+  /**
+   * The events in one transaction: resolves once all are stored, rejects if none are.
+   * `seq` numbers events[0] in recording order (events[i] is seq + i): a retried batch
+   * repeats the numbers, so storage can skip what it committed without acknowledging.
+   */
+  append(events: readonly AuditEvent[], seq: number): Promise<void>;
+  /** Deletes at most `limit` events older than cutoffMs, oldest first; resolves with how many. */
+  pruneStep(cutoffMs: number, limit: number): Promise<number>;
+  /** Sees every append that has resolved. */
   query(criteria: AuditCriteria, page: AuditPage): AuditQueryResult;
-  close(): void;
+  close(): Promise<void>;
 }
 
 export interface AuditLogSettings {
@@ -70,10 +84,8 @@ export interface AuditStats {
   lastError: string | undefined;
 }
 
-/** Events per retention DELETE: each chunk blocks the event loop for a few milliseconds. */
+/** Events per retention DELETE: each chunk holds the writer for a few milliseconds. */
 const PRUNE_CHUNK = 5_000;
-/** A timer flush writes at most this many flushSize batches, then yields (a backlog after recovery). */
-const MAX_BATCHES_PER_TICK = 10;
 /** While storage keeps failing, one warning per this interval. */
 const FAILURE_LOG_INTERVAL_MS = 60_000;
 
@@ -84,13 +96,28 @@ export class AuditLog implements AuditSink, AuditReader {
   private readonly ring: Array<AuditEvent | undefined>;
   private head = 0;
   private size = 0;
+  /** Events ever put in the ring: those before `enqueued - size` have left it. */
+  private enqueued = 0;
   /** The newest `unlogged` pending events have not been written to the log stream yet. */
   private unlogged = 0;
+  /** The oldest `inFlight` pending events are the batch storage is writing. */
+  private inFlight = 0;
+  /** Events of that batch pushed out of a full ring meanwhile: dropped only if it fails. */
+  private evictedInFlight = 0;
+  /** The running write loop (one batch in flight at a time). */
+  private writing: Promise<void> | undefined = undefined;
+  /** The write loop continues until every event before this one has left the ring. */
+  private writeUpTo = 0;
+  /** Batches handed to storage so far. */
+  private attempts = 0;
+  /** query()/close() waiting for the events recorded before them. */
+  private readonly waiters: Array<{ upTo: number; attempts: number; resolve: () => void }> = [];
   private flushScheduled = false;
   private retryAt = 0;
   private lastFailureLogAt = -Infinity;
   private droppedSinceWarning = 0;
   private closed = false;
+  private closing: Promise<void> | undefined = undefined;
   private pruning: Promise<number> | undefined = undefined;
   private readonly flushTimer: NodeJS.Timeout;
   private readonly pruneTimer: NodeJS.Timeout | undefined;
@@ -98,7 +125,8 @@ export class AuditLog implements AuditSink, AuditReader {
   private lastError: string | undefined = undefined;
   private readonly flushSoon = (): void => {
     this.flushScheduled = false;
-    this.flush(MAX_BATCHES_PER_TICK);
+    // Once closing, close() drives the writes.
+    if (!this.closed) this.flush(0, false);
   };
 
   constructor(
@@ -113,11 +141,11 @@ export class AuditLog implements AuditSink, AuditReader {
     }
     this.stream = log.child({ stream: 'audit' });
     this.ring = new Array<AuditEvent | undefined>(s.maxPending).fill(undefined);
-    // At open: a log that was down for a while starts within its retention.
-    if (s.maxAgeMs > 0) this.pruneNow();
-    this.flushTimer = setInterval(() => this.flush(MAX_BATCHES_PER_TICK), s.flushIntervalMs);
+    this.flushTimer = setInterval(() => this.flush(this.enqueued, false), s.flushIntervalMs);
     this.flushTimer.unref();
     if (s.maxAgeMs > 0) {
+      // At open: a log that was down for a while comes back within its retention.
+      void this.prune();
       this.pruneTimer = setInterval(() => void this.prune(), s.pruneIntervalMs);
       this.pruneTimer.unref();
     }
@@ -131,12 +159,19 @@ export class AuditLog implements AuditSink, AuditReader {
       return;
     }
     const cap = this.ring.length;
+    this.enqueued++;
     if (this.size === cap) {
       // Full (storage failing): the oldest goes. It was logged already unless all were new.
       this.ring[this.head] = event;
       this.head = this.head + 1 === cap ? 0 : this.head + 1;
-      this.counters.dropped++;
-      this.droppedSinceWarning++;
+      if (this.inFlight > 0) {
+        // Part of the batch being written: lost only if that write fails.
+        this.inFlight--;
+        this.evictedInFlight++;
+      } else {
+        this.counters.dropped++;
+        this.droppedSinceWarning++;
+      }
       if (this.unlogged < cap) this.unlogged++;
     } else {
       const tail = this.head + this.size;
@@ -144,7 +179,7 @@ export class AuditLog implements AuditSink, AuditReader {
       this.size++;
       this.unlogged++;
     }
-    if (this.size >= this.settings.flushSize && !this.flushScheduled) {
+    if (this.size - this.inFlight >= this.settings.flushSize && !this.flushScheduled && this.writing === undefined) {
       this.flushScheduled = true;
       setImmediate(this.flushSoon);
     }
@@ -153,7 +188,8 @@ export class AuditLog implements AuditSink, AuditReader {
   /** AuditReader: everything recorded so far (pending events are written first), newest first. */
   async query(criteria: AuditCriteria, page: AuditPage): Promise<AuditQueryResult> {
     if (this.closed) throw new Error('audit log is closed');
-    this.flush(Infinity, true);
+    await this.written(this.enqueued);
+    if (this.closed) throw new Error('audit log is closed');
     return this.storage.query(criteria, page);
   }
 
@@ -162,8 +198,8 @@ export class AuditLog implements AuditSink, AuditReader {
   }
 
   /**
-   * Deletes events older than maxAgeMs, a chunk at a time with the event loop running in
-   * between; resolves with how many. Concurrent calls share one pass. Never rejects.
+   * Deletes events older than maxAgeMs, a chunk at a time; resolves with how many.
+   * Concurrent calls share one pass. Never rejects.
    */
   prune(): Promise<number> {
     if (this.settings.maxAgeMs === 0 || this.closed) return Promise.resolve(0);
@@ -174,11 +210,10 @@ export class AuditLog implements AuditSink, AuditReader {
       try {
         for (;;) {
           if (this.closed) break;
-          const n = this.storage.pruneStep(cutoff, PRUNE_CHUNK);
+          const n = await this.storage.pruneStep(cutoff, PRUNE_CHUNK);
           total += n;
           this.counters.pruned += n;
           if (n < PRUNE_CHUNK) break;
-          await new Promise<void>((resolve) => setImmediate(resolve));
         }
       } catch (err) {
         this.stream.error({ err }, 'audit retention failed; retried at the next pass');
@@ -192,14 +227,22 @@ export class AuditLog implements AuditSink, AuditReader {
     return running;
   }
 
-  /** Stops the timers and writes what is buffered; events recorded afterwards are dropped. */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  /**
+   * Stops the timers, writes what is buffered and closes storage (a file's writer thread
+   * ends); events recorded afterwards are dropped.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
     clearInterval(this.flushTimer);
     if (this.pruneTimer !== undefined) clearInterval(this.pruneTimer);
-    this.flush(Infinity, true);
     this.closed = true;
     await this.pruning;
+    await this.written(this.enqueued);
+    await this.writing;
     if (this.size > 0) {
       this.stream.error({ lost: this.size, error: this.lastError }, 'audit events could not be stored before close');
       this.counters.dropped += this.size;
@@ -208,39 +251,84 @@ export class AuditLog implements AuditSink, AuditReader {
       this.head = 0;
     }
     try {
-      this.storage.close();
+      await this.storage.close();
     } catch (err) {
       this.stream.error({ err }, 'closing the audit log storage failed');
     }
   }
 
   /**
-   * Writes up to `batches` transactions of flushSize pending events (Infinity: all) and logs
-   * every event not logged yet. `force` ignores the retry delay after a failure (a reader
-   * or close must see storage's real state). Never throws.
+   * Resolves once every event before `upTo` (in recording order) has left the ring, or a
+   * write attempt started after this call has failed. Starts one now, whatever the retry
+   * delay: a reader or close must see storage's real state.
    */
-  private flush(batches: number, force = false): void {
-    if (this.size === 0) return;
+  private written(upTo: number): Promise<void> {
+    if (this.enqueued - this.size >= upTo) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.waiters.push({ upTo, attempts: this.attempts, resolve });
+      this.flush(upTo, true);
+    });
+  }
+
+  /**
+   * Logs every event not logged yet and starts the write loop, unless it runs: full batches,
+   * then everything before `upTo`. `force` ignores the retry delay after a failure.
+   */
+  private flush(upTo: number, force: boolean): void {
+    if (this.size === 0) return this.settle();
     this.logPending();
+    if (upTo > this.writeUpTo) this.writeUpTo = upTo;
+    if (this.writing !== undefined) return;
     if (!force && this.settings.nowMs() < this.retryAt) return;
+    const running: Promise<void> = this.writeBatches().finally(() => {
+      if (this.writing === running) this.writing = undefined;
+      this.settle();
+      // A failure older than a waiter's call does not answer it: one more attempt.
+      if (this.waiters.length > 0) this.flush(Math.max(...this.waiters.map((w) => w.upTo)), true);
+    });
+    this.writing = running;
+  }
+
+  /** One batch in flight at a time, until nothing is due or storage fails. Never rejects. */
+  private async writeBatches(): Promise<void> {
     const flushSize = this.settings.flushSize;
-    for (let b = 0; b < batches && this.size > 0; b++) {
+    for (;;) {
+      const due = this.size >= flushSize || this.enqueued - this.size < this.writeUpTo;
+      if (!due || this.size === 0) return;
       const batch = this.peek(Math.min(this.size, flushSize));
+      this.inFlight = batch.length;
+      this.evictedInFlight = 0;
+      const attempt = ++this.attempts;
       try {
-        this.storage.append(batch);
+        await this.storage.append(batch, this.enqueued - this.size);
       } catch (err) {
+        this.counters.dropped += this.evictedInFlight;
+        this.droppedSinceWarning += this.evictedInFlight;
+        this.inFlight = 0;
+        this.evictedInFlight = 0;
         this.failed(err);
+        this.settle(attempt);
         return;
       }
-      this.discard(batch.length);
+      this.discard(this.inFlight);
+      this.inFlight = 0;
+      this.evictedInFlight = 0;
       this.counters.written += batch.length;
       this.recovered();
+      this.settle();
     }
-    // A backlog (storage came back after a failure) is written over several ticks.
-    if (this.size > 0 && !this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(this.flushSoon);
+  }
+
+  /** Answers the waiters whose events are written, or (failedAttempt) that attempted since. */
+  private settle(failedAttempt?: number): void {
+    if (this.waiters.length === 0) return;
+    const done = this.enqueued - this.size;
+    let kept = 0;
+    for (const w of this.waiters) {
+      if (done >= w.upTo || (failedAttempt !== undefined && failedAttempt > w.attempts)) w.resolve();
+      else this.waiters[kept++] = w;
     }
+    this.waiters.length = kept;
   }
 
   /** One info line per event: what operators tail and ship. Not repeated on retries. */
@@ -296,15 +384,5 @@ export class AuditLog implements AuditSink, AuditReader {
     this.lastError = undefined;
     this.retryAt = 0;
     this.lastFailureLogAt = -Infinity;
-  }
-
-  /** Synchronous retention pass at open: nothing else runs yet. */
-  private pruneNow(): void {
-    const cutoff = this.settings.nowMs() - this.settings.maxAgeMs;
-    for (;;) {
-      const n = this.storage.pruneStep(cutoff, PRUNE_CHUNK);
-      this.counters.pruned += n;
-      if (n < PRUNE_CHUNK) break;
-    }
   }
 }

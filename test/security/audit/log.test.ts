@@ -1,12 +1,12 @@
 import { strict as assert } from 'node:assert';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import type { AuditEvent } from '../../../src/broker/access';
 import type { AuditCriteria, AuditPage, AuditQueryResult } from '../../../src/broker/audit';
-import { AUDIT_FILE, AuditLog, openAuditLog, type AuditLogOptions, type AuditStorage } from '../../../src/security/audit';
+import { AUDIT_FILE, AuditLog, openAuditLog, openAuditStorage, WorkerAuditStorage, type AuditLogOptions, type AuditStorage } from '../../../src/security/audit';
 
 const DAY = 86_400_000;
 const NOW = Date.parse('2024-06-01T12:00:00.000Z');
@@ -27,23 +27,58 @@ function event(over: Partial<AuditEvent> = {}): AuditEvent {
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** Writes of a file happen on a thread: waits (up to 5 s) until `done()` holds. */
+async function until(done: () => boolean, what = 'condition'): Promise<void> {
+  const stop = Date.now() + 5000;
+  while (!done()) {
+    if (Date.now() > stop) assert.fail(`timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
 
 /** Storage that fails while `failing` is set, delegating to a real in-memory log otherwise. */
 class FlakyStorage implements AuditStorage {
   failing = true;
   readonly rows: AuditEvent[] = [];
-  append(events: readonly AuditEvent[], from = 0, to = events.length): void {
+  async append(events: readonly AuditEvent[]): Promise<void> {
     if (this.failing) throw new Error('disk I/O error');
-    this.rows.push(...events.slice(from, to));
+    this.rows.push(...events);
   }
-  pruneStep(): number {
+  async pruneStep(): Promise<number> {
     return 0;
   }
   query(_c: AuditCriteria, _p: AuditPage): AuditQueryResult {
     if (this.failing) throw new Error('disk I/O error');
     return { events: [...this.rows].reverse() };
   }
-  close(): void {}
+  async close(): Promise<void> {}
+}
+
+/** Storage whose writes wait until the test lets them through (one at a time). */
+class GatedStorage extends FlakyStorage {
+  private readonly gates: Array<{ pass: () => void; fail: (err: Error) => void }> = [];
+  /** Lets every write through (before close(), which would wait for the gate). */
+  private opened = false;
+  override failing = false;
+  open(): void {
+    this.opened = true;
+    while (this.gates.length > 0) this.pass();
+  }
+  get waiting(): number {
+    return this.gates.length;
+  }
+  override append(events: readonly AuditEvent[]): Promise<void> {
+    if (this.opened) return super.append(events);
+    return new Promise<void>((resolve, reject) => {
+      this.gates.push({ pass: () => { this.rows.push(...events); resolve(); }, fail: reject });
+    });
+  }
+  pass(): void {
+    this.gates.shift()!.pass();
+  }
+  fail(): void {
+    this.gates.shift()!.fail(new Error('disk I/O error'));
+  }
 }
 
 describe('security/audit: AuditLog', () => {
@@ -68,12 +103,12 @@ describe('security/audit: AuditLog', () => {
       const { log, lines } = capture();
       const a = openLog({ flushSize: 5 }, log);
       for (let i = 0; i < 4; i++) a.record(event());
-      await tick();
+      await sleep(50);
       assert.equal(a.stats().written, 0);
       assert.equal(a.stats().pending, 4);
       a.record(event());
       assert.equal(a.stats().written, 0, 'record() itself never writes');
-      await tick();
+      await until(() => a.stats().written === 5, 'the batch');
       assert.deepEqual({ written: a.stats().written, pending: a.stats().pending }, { written: 5, pending: 0 });
       assert.equal(lines.length, 5);
       assert.ok(existsSync(join(dir, AUDIT_FILE)));
@@ -82,8 +117,8 @@ describe('security/audit: AuditLog', () => {
     it('writes what waits when the timer fires, below flushSize', async () => {
       const a = openLog({ flushIntervalMs: 20 });
       a.record(event());
-      await sleep(80);
-      assert.equal(a.stats().written, 1);
+      await sleep(30);
+      await until(() => a.stats().written === 1, 'the timer flush');
     });
 
     it('logs one info line per event on the audit stream, with every field', async () => {
@@ -188,7 +223,7 @@ describe('security/audit: AuditLog', () => {
       a.record(event({ at: new Date(NOW - 1 * DAY).toISOString(), target: 'young' }));
       await a.close();
       const b = openLog({ maxAgeMs: 5 * DAY });
-      assert.equal(b.stats().pruned, 1);
+      await until(() => b.stats().pruned === 1, 'the retention pass at open');
       assert.deepEqual((await b.query({}, ALL)).events.map((e) => e.target), ['young']);
     });
 
@@ -204,7 +239,7 @@ describe('security/audit: AuditLog', () => {
       a.record(event({ at: new Date(NOW - 2 * DAY).toISOString() }));
       await a.query({}, ALL); // written
       await sleep(80);
-      assert.equal(a.stats().pruned, 1);
+      await until(() => a.stats().pruned === 1, 'a periodic pass');
     });
   });
 
@@ -281,6 +316,229 @@ describe('security/audit: AuditLog', () => {
 
     it('refuses settings that cannot work', () => {
       assert.throws(() => new AuditLog(new FlakyStorage(), capture().log, { flushSize: 10, maxPending: 5 }), /maxPending/);
+    });
+  });
+
+  describe('on the writer thread (a file)', () => {
+    function openWorkerLog(over: Partial<AuditLogOptions> = {}, log = capture().log, sub = 'w'): { a: AuditLog; storage: WorkerAuditStorage } {
+      const storage = openAuditStorage({ dataDir: join(dir, sub), memory: false });
+      assert.ok(storage instanceof WorkerAuditStorage);
+      const a = new AuditLog(storage, log, { flushIntervalMs: 60_000, nowMs: () => NOW, ...over });
+      open.push(a);
+      return { a, storage };
+    }
+
+    it('writes off the main thread: record() and the flush start return before the batch is stored', async () => {
+      const { a, storage } = openWorkerLog({ flushSize: 2 });
+      a.record(event());
+      a.record(event());
+      await tick(); // the flush started: the batch was posted to the thread
+      assert.equal(a.stats().written, 0, 'not acknowledged within the tick');
+      assert.equal(a.stats().pending, 2, 'events leave the buffer only once acknowledged');
+      assert.ok(storage.writerRunning);
+      await until(() => a.stats().written === 2, 'the acknowledgement');
+      assert.equal(a.stats().pending, 0);
+    });
+
+    it('a query right after record() sees the event, also while an earlier batch is in flight', async () => {
+      const { a } = openWorkerLog({ flushSize: 3 });
+      const first = [event(), event(), event()];
+      for (const e of first) a.record(e);
+      await tick(); // the first batch is in flight
+      const last = event({ outcome: 'denied', reason: 'no role' });
+      a.record(last);
+      const r = await a.query({}, ALL);
+      assert.deepEqual(r.events.map((e) => e.requestId), [last, ...[...first].reverse()].map((e) => e.requestId));
+      assert.deepEqual(a.stats(), { recorded: 4, written: 4, dropped: 0, pending: 0, failedFlushes: 0, pruned: 0, lastError: undefined });
+    });
+
+    it('keeps the events when the thread dies with a batch in flight, and a new thread stores them once', async () => {
+      const { log, lines } = capture();
+      const { a, storage } = openWorkerLog({ flushSize: 2, retryDelayMs: 60_000, nowMs: () => Date.now() }, log);
+      const all = [event()];
+      a.record(all[0]);
+      await a.query({}, ALL); // the thread runs
+      // The thread may answer before it dies, or commit and die before answering: tried until
+      // a kill lands with the batch in flight.
+      let failures = 0;
+      for (let round = 0; round < 20 && failures === 0; round++) {
+        const batch = [event(), event()];
+        all.push(...batch);
+        for (const e of batch) a.record(e);
+        await tick(); // posted
+        await storage.killWriterForTest();
+        await until(() => a.stats().pending === 0 || a.stats().failedFlushes > 0, 'the batch to settle');
+        if (a.stats().failedFlushes > 0) {
+          failures++;
+          assert.match(a.stats().lastError ?? '', /stopped/);
+          assert.equal(a.stats().pending, 2, 'kept');
+          assert.equal(storage.writerRunning, false);
+        }
+        await a.query({}, ALL); // a query does not wait for the retry delay: a new thread
+        assert.deepEqual({ pending: a.stats().pending, lastError: a.stats().lastError }, { pending: 0, lastError: undefined });
+      }
+      assert.ok(failures > 0, 'a kill landed with a batch in flight');
+      assert.ok(storage.writerRunning);
+      const stored = (await a.query({}, ALL)).events.map((e) => e.requestId);
+      assert.deepEqual(stored, [...all].reverse().map((e) => e.requestId), 'every event stored once');
+      assert.equal(a.stats().written, all.length);
+      assert.equal(lines.filter((l) => l.msg === 'audit').length, all.length, 'each event logged once');
+    });
+
+    it('skips, in a retried batch, what the thread had committed under the same numbers', async () => {
+      const storage = openAuditStorage({ dataDir: join(dir, 'seq'), memory: false });
+      try {
+        const [e0, e1, e2] = [event(), event(), event()];
+        await storage.append([e0, e1], 0);
+        await storage.append([e0, e1, e2], 0); // the retry of an unacknowledged [e0, e1], one more event
+        await storage.append([e2], 2); // and again
+        assert.deepEqual(storage.query({}, ALL).events, [e2, e1, e0]);
+        const other = openAuditStorage({ dataDir: join(dir, 'seq'), memory: false }); // another process: its own numbers
+        await other.append([event({ target: 'next run' })], 0);
+        await other.close();
+        assert.equal(storage.query({}, ALL).events.length, 4);
+      } finally {
+        await storage.close();
+      }
+    });
+
+    it('treats a file the thread cannot open as a storage failure: events wait, are retried, and stored once it can', async () => {
+      const { a, storage } = openWorkerLog({ flushIntervalMs: 10, retryDelayMs: 30, nowMs: () => Date.now() }, capture().log, 'gone');
+      a.record(event({ target: 'before' }));
+      await a.query({}, ALL);
+      await storage.killWriterForTest();
+      // The directory becomes a file: no thread can open audit.sqlite inside it.
+      rmSync(join(dir, 'gone'), { recursive: true, force: true });
+      writeFileSync(join(dir, 'gone'), 'not a directory');
+      const later = [event({ target: 'later-1' }), event({ target: 'later-2' })];
+      for (const e of later) a.record(e);
+      await until(() => a.stats().failedFlushes >= 2, 'two failed attempts (a retry)');
+      assert.equal(a.stats().pending, 2);
+      assert.equal(a.stats().dropped, 0);
+      assert.match(a.stats().lastError ?? '', /open/);
+      rmSync(join(dir, 'gone'));
+      mkdirSync(join(dir, 'gone'));
+      await until(() => a.stats().pending === 0, 'the write once the file can be opened');
+      assert.equal(a.stats().lastError, undefined);
+      // A new file: the reader follows the writer to it.
+      assert.deepEqual((await a.query({}, ALL)).events.map((e) => e.target), ['later-2', 'later-1']);
+    });
+
+    it('a query during a failure reads what storage has, after one attempt begun after it', async () => {
+      const { a, storage } = openWorkerLog({ retryDelayMs: 60_000 }, capture().log, 'q');
+      a.record(event({ target: 'stored' }));
+      await a.query({}, ALL);
+      await storage.killWriterForTest();
+      rmSync(join(dir, 'q'), { recursive: true, force: true });
+      writeFileSync(join(dir, 'q'), 'x');
+      a.record(event({ target: 'waiting' }));
+      const r = await a.query({}, ALL); // the old reader still reads the old (unlinked) file
+      assert.deepEqual(r.events.map((e) => e.target), ['stored']);
+      assert.equal(a.stats().failedFlushes, 1);
+      assert.equal(a.stats().pending, 1);
+      rmSync(join(dir, 'q'));
+    });
+
+    it('close() writes what is buffered, leaves nothing pending and ends the thread', async () => {
+      const { a, storage } = openWorkerLog({ flushSize: 10 });
+      for (let i = 0; i < 25; i++) a.record(event());
+      await tick();
+      assert.ok(storage.writerRunning);
+      await a.close();
+      assert.deepEqual({ written: a.stats().written, pending: a.stats().pending, dropped: a.stats().dropped }, { written: 25, pending: 0, dropped: 0 });
+      assert.equal(storage.writerRunning, false);
+      const b = openLog({ dataDir: join(dir, 'w') });
+      assert.equal((await b.query({}, { limit: 0, offset: 0, count: true })).count, 25);
+    });
+
+    it('prunes on the thread, also after the thread was replaced', async () => {
+      const { a, storage } = openWorkerLog({ maxAgeMs: 30 * DAY });
+      a.record(event({ at: new Date(NOW - 31 * DAY).toISOString(), target: 'old' }));
+      a.record(event({ at: new Date(NOW - 40 * DAY).toISOString(), target: 'older' }));
+      a.record(event({ at: new Date(NOW - 29 * DAY).toISOString(), target: 'young' }));
+      await a.query({}, ALL);
+      await storage.killWriterForTest();
+      assert.equal(await a.prune(), 2);
+      assert.ok(storage.writerRunning, 'a new thread');
+      assert.deepEqual((await a.query({}, ALL)).events.map((e) => e.target), ['young']);
+    });
+  });
+
+  describe('one batch in flight', () => {
+    const gated: GatedStorage[] = [];
+    const gate = (): GatedStorage => {
+      const g = new GatedStorage();
+      gated.push(g);
+      return g;
+    };
+    afterEach(() => {
+      for (const g of gated.splice(0)) g.open();
+    });
+
+    it('writes batches one at a time; events leave the buffer when their batch is acknowledged', async () => {
+      const storage = gate();
+      const a = new AuditLog(storage, capture().log, { flushSize: 2, flushIntervalMs: 60_000 });
+      open.push(a);
+      for (let i = 0; i < 5; i++) a.record(event());
+      await tick();
+      assert.equal(storage.waiting, 1);
+      assert.equal(a.stats().pending, 5);
+      storage.pass();
+      await tick();
+      assert.deepEqual({ written: a.stats().written, pending: a.stats().pending, waiting: storage.waiting }, { written: 2, pending: 3, waiting: 1 });
+      storage.pass();
+      await tick();
+      assert.deepEqual({ written: a.stats().written, pending: a.stats().pending, waiting: storage.waiting }, { written: 4, pending: 1, waiting: 0 }, 'below flushSize: waits for the timer');
+      const q = a.query({}, ALL);
+      await tick();
+      storage.pass();
+      assert.equal((await q).events.length, 5);
+    });
+
+    it('counts an event pushed out of a full buffer while its batch is in flight as written when the batch is stored', async () => {
+      const storage = gate();
+      const a = new AuditLog(storage, capture().log, { flushSize: 2, maxPending: 4, flushIntervalMs: 60_000 });
+      open.push(a);
+      for (let i = 0; i < 4; i++) a.record(event());
+      await tick(); // batch [0, 1] in flight
+      a.record(event()); // pushes out 0 (in flight)
+      a.record(event()); // pushes out 1 (in flight)
+      a.record(event()); // pushes out 2 (not in flight): dropped
+      assert.deepEqual({ dropped: a.stats().dropped, pending: a.stats().pending }, { dropped: 1, pending: 4 });
+      storage.pass();
+      await tick();
+      const s = a.stats();
+      assert.equal(s.written, 2);
+      assert.equal(s.dropped, 1);
+      assert.equal(s.recorded, s.written + s.dropped + s.pending, 'every event accounted for once');
+    });
+
+    it('counts it as dropped when the batch fails', async () => {
+      const storage = gate();
+      const a = new AuditLog(storage, capture().log, { flushSize: 2, maxPending: 4, flushIntervalMs: 60_000 });
+      open.push(a);
+      for (let i = 0; i < 4; i++) a.record(event());
+      await tick();
+      a.record(event());
+      storage.fail();
+      await tick();
+      const s = a.stats();
+      assert.deepEqual({ written: s.written, dropped: s.dropped, pending: s.pending, failedFlushes: s.failedFlushes }, { written: 0, dropped: 1, pending: 4, failedFlushes: 1 });
+    });
+
+    it('a query whose events were in flight when that write failed makes one more attempt', async () => {
+      const storage = gate();
+      const a = new AuditLog(storage, capture().log, { flushSize: 1, flushIntervalMs: 60_000, retryDelayMs: 60_000 });
+      open.push(a);
+      const e = event();
+      a.record(e);
+      await tick(); // in flight
+      const q = a.query({}, ALL);
+      storage.fail(); // began before the query: does not answer it
+      await tick();
+      assert.equal(storage.waiting, 1, 'a second attempt, despite the retry delay');
+      storage.pass();
+      assert.deepEqual((await q).events, [e]);
     });
   });
 });
