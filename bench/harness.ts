@@ -100,9 +100,10 @@ export async function startChild(args: string[], port: number, probe: string, ex
   return { url, proc, stop };
 }
 
-export async function startCeiling(): Promise<Child> {
+/** `express`: issue 2's reference (point reads >= 50% of it); `node`: Weft's own HTTP stack (bench/http-ceiling.ts). */
+export async function startCeiling(kind: 'express' | 'node'): Promise<Child> {
   const port = await freePort();
-  return startChild(['--import', 'tsx', 'bench/http-ceiling.ts'], port, '/', { PORT: String(port) });
+  return startChild(['--import', 'tsx', 'bench/http-ceiling.ts'], port, '/', { PORT: String(port), CEILING: kind });
 }
 
 export function buildWeft(): void {

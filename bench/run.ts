@@ -2,7 +2,7 @@
  * `npm run bench`: one run that measures Weft's HTTP throughput on this machine and prints
  * a markdown table against the targets (method: BENCHMARKS.md).
  *
- * Servers run as child processes (the HTTP ceiling app, then Weft built into dist/),
+ * Servers run as child processes (the HTTP ceiling apps, then Weft built into dist/),
  * with NODE_ENV=production; the load generator (autocannon) runs in this process. On a
  * 2-core machine that gives the server one core and the load generator the other, which is
  * fairer than sharing one event loop between them.
@@ -65,18 +65,22 @@ async function main(): Promise<void> {
   const started = Date.now();
   const rows: Row[] = [];
 
-  // (a) the HTTP ceiling
-  log('(a) node:http + find-my-way hello-world ceiling ...');
-  const ceilingServer = await startCeiling();
-  let ceiling: Run;
-  try {
-    const opts = { url: ceilingServer.url + '/', connections: CONNS, title: 'ceiling' };
-    await warm(opts);
-    ceiling = await load(opts, 200, SECONDS);
-  } finally {
-    await ceilingServer.stop();
-  }
-  rows.push({ metric: 'node:http + find-my-way hello-world JSON (ceiling), req/s', value: fmt(ceiling.perSec), target: '-', verdict: info(ceiling) });
+  // (a) the HTTP ceilings: express (issue 2's reference for point reads), then Weft's own stack
+  const ceilingRun = async (kind: 'express' | 'node'): Promise<Run> => {
+    log(`(a) ${kind} hello-world ceiling ...`);
+    const server = await startCeiling(kind);
+    try {
+      const opts = { url: server.url + '/', connections: CONNS, title: `${kind} ceiling` };
+      await warm(opts);
+      return await load(opts, 200, SECONDS);
+    } finally {
+      await server.stop();
+    }
+  };
+  const ceiling = await ceilingRun('express');
+  rows.push({ metric: 'express 5 hello-world JSON (ceiling), req/s', value: fmt(ceiling.perSec), target: '-', verdict: info(ceiling) });
+  const own = await ceilingRun('node');
+  rows.push({ metric: "node:http + find-my-way hello-world JSON (Weft's own HTTP stack), req/s", value: fmt(own.perSec), target: '-', verdict: info(own) });
 
   if (process.env.BENCH_ONLY_CEILING) return report(rows, started);
 

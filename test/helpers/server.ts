@@ -1,5 +1,5 @@
 /**
- * Starts a real Weft server (express + SQLite file store in a fresh temp directory) on a
+ * Starts a real Weft server (HTTP + SQLite file store in a fresh temp directory) on a
  * random loopback port, for black-box tests with supertest.
  *
  * Auth is on, as in production: `http` carries an admin token of the server's local issuer
