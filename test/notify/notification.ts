@@ -1,4 +1,6 @@
-/** A ready-made OutgoingNotification for the sender and queue tests. */
+/** A ready-made OutgoingNotification for the sender and queue tests, and what a receiver must get of it. */
+import { strict as assert } from 'node:assert';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Endpoint } from '../../src/ngsi/subscription/model';
 import type { OutgoingNotification } from '../../src/notify/types';
 
@@ -15,4 +17,15 @@ export function notification(uri: string, data: unknown[] = [{ id: 'urn:ngsi-ld:
     link: LINK,
     ...rest,
   };
+}
+
+/** The POST a receiver got for `n` (application/json, tenant 'acme'): path, body, Content-Type, Link, tenant, plus `headers`. */
+export function assertPostedToAcme(req: { path: string; headers: IncomingHttpHeaders; body: unknown } | undefined, n: OutgoingNotification, headers: Record<string, string>): void {
+  assert.ok(req, 'the receiver got no request');
+  assert.equal(req.path, '/notify');
+  assert.deepEqual(req.body, n.body);
+  assert.equal(req.headers['content-type'], 'application/json');
+  assert.equal(req.headers.link, LINK);
+  assert.equal(req.headers['ngsild-tenant'], 'acme');
+  for (const [name, value] of Object.entries(headers)) assert.equal(req.headers[name], value, name);
 }

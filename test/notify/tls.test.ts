@@ -17,7 +17,7 @@ import { notifyTls, pemCertificates, trustedCas } from '../../src/notify/tls-tru
 import type { Sender } from '../../src/notify/types';
 import { hasMosquitto, MOSQUITTO, startMosquitto, type Mosquitto } from './mosquitto';
 import { subscribeTo } from './mqtt-receiver';
-import { LINK, notification } from './notification';
+import { assertPostedToAcme, notification } from './notification';
 import { makeTestPki, opensslVersion, type TestPki } from './tls-certs';
 
 interface HttpsReceiver {
@@ -154,13 +154,7 @@ describe('notify: notifications over TLS with a private CA', () => {
       await sender.send(n, 2000);
       await sender.send(n, 2000);
       assert.equal(receiver.requests.length, 2);
-      const [req] = receiver.requests;
-      assert.equal(req!.path, '/notify');
-      assert.deepEqual(req!.body, n.body);
-      assert.equal(req!.headers['content-type'], 'application/json');
-      assert.equal(req!.headers.link, LINK);
-      assert.equal(req!.headers['ngsild-tenant'], 'acme');
-      assert.equal(req!.headers['x-trace'], '42');
+      assertPostedToAcme(receiver.requests[0], n, { 'x-trace': '42' });
     });
 
     it('with the CA (as a Buffer too), still refuses a certificate for another name', async () => {
