@@ -9,7 +9,7 @@ import type { EntityStore } from '../../src/store/port';
 import { createSqliteStore } from '../../src/store/sqlite';
 import { openDatabase, SCHEMA_VERSION } from '../../src/store/sqlite/schema';
 import { defaultDatabasePath } from '../../src/store/sqlite/tenant-files';
-import { candidateSql } from '../../src/store/sqlite/temporal-candidates';
+import { CANDIDATE_CHUNK, candidateChunkSql, candidateSql } from '../../src/store/sqlite/temporal-candidates';
 import { entity, iri, prop, rel, type, typeAnd, typeOr } from './fixtures';
 
 const ALL: TemporalQuery = { timeproperty: 'observedAt' };
@@ -156,9 +156,49 @@ describe('SQLite store: temporal query candidates in SQL (id, idPattern, type)',
     const db = new Database(':memory:');
     db.exec('CREATE TABLE temporal_entities (rowid INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, types TEXT NOT NULL, scope TEXT)');
     const c = candidateSql({ ids: ['urn:x:1', 'urn:x:2'] });
-    const plan = db.prepare(`EXPLAIN QUERY PLAN SELECT rowid FROM temporal_entities${c.where} ORDER BY rowid`).all(...c.params) as Array<{ detail: string }>;
-    assert.ok(plan.some((p) => /USING (COVERING )?INDEX sqlite_autoindex_temporal_entities_1 \(id=\?\)/.test(p.detail)), JSON.stringify(plan));
+    const plan = db.prepare(`EXPLAIN QUERY PLAN ${candidateChunkSql(c)}`).all(...c.params, 0) as Array<{ detail: string }>;
+    assert.ok(plan.some((p) => /USING (COVERING )?INDEX sqlite_autoindex_temporal_entities_1 \(id=\?( AND rowid>\?)?\)/.test(p.detail)), JSON.stringify(plan));
     db.close();
+  });
+});
+
+describe('SQLite store: temporal query pages over more histories than one candidate chunk', () => {
+  const N = CANDIDATE_CHUNK * 2 + 50;
+  let store: EntityStore;
+  const id = (i: number): string => `urn:x:h${String(i).padStart(4, '0')}`;
+  before(async () => {
+    store = createSqliteStore({ memory: true });
+    for (let i = 0; i < N; i++) {
+      // Every third history has no instance after 05:00; every fifth is no Car.
+      const h = i % 3 === 0 ? 2 : 7;
+      await store.appendTemporal('', { id: id(i), type: [iri(i % 5 === 0 ? 'Bike' : 'Car')], attrs: { [iri('speed')]: [prop(i, { observedAt: T(h) })] } }, T(9), false);
+    }
+  });
+  after(async () => {
+    await store.close();
+  });
+  const expected = Array.from({ length: N }, (_, i) => i).filter((i) => i % 3 !== 0 && i % 5 !== 0).map(id);
+  const after5: TemporalQuery = { timeproperty: 'observedAt', timerel: 'after', timeAt: T(5) };
+
+  it('gives the page at any offset, across chunk boundaries, as one pass over all would', async () => {
+    for (const offset of [0, 150, 170, expected.length - 10, expected.length]) {
+      const page = await store.queryTemporal('', { type: type('Car') }, after5, { limit: 20, offset, count: false });
+      assert.deepEqual(page.entities.map((e) => e.id), expected.slice(offset, offset + 20), `offset ${offset}`);
+      assert.equal(page.count, undefined);
+    }
+  });
+
+  it('counts every match when asked, whatever the page', async () => {
+    const page = await store.queryTemporal('', { type: type('Car') }, after5, { limit: 5, offset: 300, count: true });
+    assert.equal(page.count, expected.length);
+    assert.deepEqual(page.entities.map((e) => e.id), expected.slice(300, 305));
+  });
+
+  it('filters on attributes in SQL too: histories without an instance of them are not candidates', async () => {
+    const none = await store.queryTemporal('', { attrs: [iri('nothing')] }, ALL, { limit: 20, offset: 0, count: true });
+    assert.deepEqual({ n: none.entities.length, count: none.count }, { n: 0, count: 0 });
+    const speed = await store.queryTemporal('', { attrs: [iri('speed')] }, ALL, { limit: 20, offset: N - 5, count: true });
+    assert.deepEqual({ ids: speed.entities.map((e) => e.id), count: speed.count }, { ids: [N - 5, N - 4, N - 3, N - 2, N - 1].map(id), count: N });
   });
 });
 

@@ -72,3 +72,15 @@ export function candidateSql(f: EntityFilter): CandidateSql {
   }
   return { where: parts.length === 0 ? '' : ` WHERE ${parts.join(' AND ')}`, params };
 }
+
+/** Candidate histories read per statement while a query page fills. */
+export const CANDIDATE_CHUNK = 256;
+
+/**
+ * One chunk of candidates: the histories matching `c` (and `also`, a condition ending in
+ * ' AND', or '') after a rowid, in creation order. Parameters: c.params, also's, the rowid.
+ */
+export function candidateChunkSql(c: CandidateSql, also = ''): string {
+  const where = `${c.where === '' ? ' WHERE' : `${c.where} AND`}${also} rowid > ?`;
+  return `SELECT rowid, id, types, scope FROM temporal_entities${where} ORDER BY rowid LIMIT ${CANDIDATE_CHUNK}`;
+}

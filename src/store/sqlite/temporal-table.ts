@@ -28,7 +28,7 @@ import type { Page } from '../port';
 import type { EntityTable } from './entity-table';
 import { StatementCache } from './statement-cache';
 import { TemporalAggregator } from './temporal-aggregate';
-import { candidateSql } from './temporal-candidates';
+import { CANDIDATE_CHUNK, candidateChunkSql, candidateSql } from './temporal-candidates';
 import { TemporalPruner, type PruneCursor } from './temporal-prune';
 import { epochOf, InstanceIds, numOf, sameJson, sameList } from './temporal-values';
 import { UNKNOWN_TERM, type TermTable } from './term-table';
@@ -313,24 +313,47 @@ export class TemporalTable {
     return this.load(row, q, attrs);
   }
 
+  /**
+   * Histories in creation order. Candidates are read a chunk at a time, keyset-paged by
+   * rowid, and reading stops once the page is full, unless the count is asked for: a page of
+   * 20 no longer walks every history of the tenant (it did, 45-180 ms over 20,000). "Has an
+   * instance in the time range / of these attributes" is an EXISTS in the same SQL.
+   */
   query(filter: EntityFilter, q: TemporalQuery, page: Page): { entities: TemporalEntity[]; count?: number } {
     const { q: qNode, geoQ, attrs, ...selecting } = filter;
     const cheap = compileFilter(selecting);
     const rich = qNode !== undefined || geoQ !== undefined ? compileFilter({ q: qNode, geoQ }) : undefined;
     const nameIds = attrs?.map((a) => this.terms.lookup(a));
-    const matched: EntityRow[] = [];
     // After compileFilter: a bad idPattern is refused there, before SQL runs it.
     const candidates = candidateSql(selecting);
-    const select = this.statements.get(`SELECT rowid, id, types, scope FROM temporal_entities${candidates.where} ORDER BY rowid`);
-    for (const row of select.all(...candidates.params) as EntityRow[]) {
-      if (!cheap(this.shell(row))) continue;
-      if (rich !== undefined && !rich(this.entities.get(row.id) ?? this.latest(row))) continue;
-      if ((q.timerel !== undefined || nameIds !== undefined) && !this.hasInstances(row.rowid, q, nameIds)) continue;
-      matched.push(row);
+    const having = q.timerel !== undefined || nameIds !== undefined ? this.instancesExist(q, nameIds) : { sql: '', params: [] };
+    const select = this.statements.get(candidateChunkSql(candidates, having.sql));
+    const wanted = page.count ? Number.POSITIVE_INFINITY : page.offset + page.limit;
+    const matched: EntityRow[] = [];
+    let after = 0;
+    reading: for (;;) {
+      const rows = select.all(...candidates.params, ...having.params, after) as EntityRow[];
+      for (const row of rows) {
+        if (!cheap(this.shell(row))) continue;
+        if (rich !== undefined && !rich(this.entities.get(row.id) ?? this.latest(row))) continue;
+        matched.push(row);
+        if (matched.length >= wanted) break reading;
+      }
+      if (rows.length < CANDIDATE_CHUNK) break;
+      after = rows[rows.length - 1].rowid;
     }
-    const rows = matched.slice(page.offset, page.offset + page.limit);
-    const entities = rows.map((row) => this.load(row, q, attrs));
+    const entities = matched.slice(page.offset, page.offset + page.limit).map((row) => this.load(row, q, attrs));
     return page.count ? { entities, count: matched.length } : { entities };
+  }
+
+  /** ' EXISTS (...) AND': the history has an instance in q's time range (of one of `nameIds`). */
+  private instancesExist(q: TemporalQuery, nameIds: number[] | undefined): { sql: string; params: unknown[] } {
+    const time = timeCondition(q);
+    const names = nameIds === undefined ? '' : ` AND t.name_id IN (${nameIds.map(() => '?').join(', ')})`;
+    return {
+      sql: ` EXISTS (SELECT 1 FROM temporal t WHERE t.entity = temporal_entities.rowid${names}${time.sql}${q.skipDeleted ? SKIP_DELETED : ''}) AND`,
+      params: [...(nameIds ?? []), ...time.params],
+    };
   }
 
   private shell(row: EntityRow): Entity {
@@ -354,13 +377,6 @@ export class TemporalTable {
       else list.push(a);
     }
     return e;
-  }
-
-  private hasInstances(key: number, q: TemporalQuery, nameIds: number[] | undefined): boolean {
-    const time = timeCondition(q);
-    const names = nameIds === undefined ? '' : ` AND t.name_id IN (${nameIds.map(() => '?').join(', ')})`;
-    const sql = `SELECT 1 FROM temporal t WHERE t.entity = ?${names}${time.sql}${q.skipDeleted ? SKIP_DELETED : ''} LIMIT 1`;
-    return this.statements.get(sql).get(key, ...(nameIds ?? []), ...time.params) !== undefined;
   }
 
   /**
