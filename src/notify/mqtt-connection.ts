@@ -54,6 +54,8 @@ export class BrokerConnection {
   /** Date.now() of the last publish, to close clients nobody uses any more. */
   lastUsed: number;
   private lastError: string;
+  /** The broker refused the protocol version at the last CONNECT (see refusesVersion). */
+  private versionRefused = false;
   private readonly waiters = new Set<(err?: Error) => void>();
   private readonly label: string;
 
@@ -86,12 +88,23 @@ export class BrokerConnection {
     this.client = connect(options);
     this.client.on('connect', () => {
       this.lastError = '';
+      this.versionRefused = false;
       for (const wake of this.waiters) wake();
       this.waiters.clear();
     });
     // Without an 'error' listener an unreachable broker would throw from the emitter.
     this.client.on('error', (err) => {
       this.lastError = err.message;
+      if (refusesVersion(err)) {
+        // A broker that does not speak the version never will while it runs: the sends
+        // waiting for it fail now, not at their time-out, and say what would work.
+        this.lastError = `MQTT broker ${this.label} does not speak MQTT ${address.protocolVersion === 5 ? '5.0' : '3.1.1'} (${err.message})${
+          address.protocolVersion === 5 ? "; set MQTT-Version mqtt3.1.1 in the subscription's notifierInfo (Weft's embedded broker speaks 3.1.1)" : ''
+        }`;
+        this.versionRefused = true;
+        const refused = new Error(this.lastError);
+        for (const wake of [...this.waiters]) wake(refused);
+      }
     });
     this.client.on('close', () => {
       if (this.lastError === '') this.lastError = 'connection closed';
@@ -101,6 +114,7 @@ export class BrokerConnection {
   /** Resolves once connected; rejects after `timeoutMs` with the last connection error. */
   whenConnected(timeoutMs: number): Promise<void> {
     if (this.client.connected) return Promise.resolve();
+    if (this.versionRefused) return Promise.reject(new Error(this.lastError));
     return new Promise<void>((resolve, reject) => {
       const wake = (err?: Error): void => {
         clearTimeout(timer);
@@ -126,4 +140,13 @@ export class BrokerConnection {
     for (const wake of [...this.waiters]) wake(closed);
     await new Promise<void>((resolve) => this.client.end(true, () => resolve()));
   }
+}
+
+/**
+ * A CONNACK refusing the protocol version: return code 1 in MQTT 3.1.1 (clause 3.2.2.3),
+ * reason code 0x84 in MQTT 5.0 (clause 3.2.2.2). mqtt.js reports either as an error with `code`.
+ */
+function refusesVersion(err: Error): boolean {
+  const code = (err as Error & { code?: unknown }).code;
+  return code === 1 || code === 0x84;
 }

@@ -29,6 +29,18 @@ describe('notify: MQTT sender (MQTT notification binding)', () => {
       return r;
     }
 
+    it('fails at once, saying what to set, when MQTT-Version mqtt5.0 meets this 3.1.1-only broker', async () => {
+      const v5 = notification(`${broker.url}/weft/v5`, undefined, { endpoint: { notifierInfo: [{ key: 'MQTT-Version', value: 'mqtt5.0' }] } });
+      for (let i = 0; i < 2; i++) {
+        const started = Date.now();
+        await assert.rejects(sender.send(v5, 5000), /does not speak MQTT 5\.0.*set MQTT-Version mqtt3\.1\.1/);
+        assert.ok(Date.now() - started < 2000, `attempt ${i + 1} waited ${Date.now() - started} ms of its 5,000 ms time-out`);
+      }
+      const r = await receiver('weft/v5');
+      await sender.send({ ...v5, endpoint: { ...v5.endpoint, notifierInfo: [{ key: 'MQTT-Version', value: 'mqtt3.1.1' }] } }, 2000);
+      assert.equal((await r.waitFor(1)).length, 1);
+    });
+
     it('publishes { metadata, body } on the topic named by the URI path', async () => {
       const r = await receiver('weft/notify');
       const n = notification(`${broker.url}/weft/notify`, undefined, {
