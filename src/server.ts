@@ -157,6 +157,7 @@ async function assemble(config: Config, log: Logger, store: EntityStore, undo: A
     nowMs: () => Date.now(),
     // Checked at notification time: a subscriber gets only what its owner may read now.
     visibleTo: auth.access.visibleTo.bind(auth.access),
+    ownersRequired: auth.access.enabled,
   });
   undo.push(() => notify.close());
   // Before the app takes requests: changes committed before a restart go out first.

@@ -32,6 +32,11 @@ export type NotificationServiceDeps = Omit<ActiveDeps, 'settled' | 'statusChange
    * everything is visible, which is what the guard does with auth off.
    */
   visibleTo?: VisibleTo;
+  /**
+   * Auth is on: a subscription without an owner (created with --auth=false) notifies
+   * nothing, as its owner may read nothing. start() says so in the log, once.
+   */
+  ownersRequired?: boolean;
 };
 
 interface TenantState {
@@ -46,10 +51,13 @@ export class NotificationService implements SubscriptionWatcher {
   private readonly active: ActiveDeps;
   private closed = false;
 
+  private readonly ownersRequired: boolean;
+
   constructor(
     private readonly store: NotifyStore,
     deps: NotificationServiceDeps,
   ) {
+    this.ownersRequired = deps.ownersRequired ?? false;
     this.active = {
       ...deps,
       visibleTo: deps.visibleTo ?? EVERYTHING_VISIBLE,
@@ -62,7 +70,17 @@ export class NotificationService implements SubscriptionWatcher {
 
   /** Loads every subscription, then delivers what the outbox kept from before a restart. */
   async start(): Promise<void> {
-    for (const { tenant, subscription } of await this.store.allSubscriptions()) this.changed(tenant, subscription);
+    const ownerless: Array<{ tenant: string; id: string }> = [];
+    for (const { tenant, subscription } of await this.store.allSubscriptions()) {
+      this.changed(tenant, subscription);
+      if (subscription.owner === undefined) ownerless.push({ tenant, id: subscription.id });
+    }
+    if (this.ownersRequired && ownerless.length > 0) {
+      this.active.log.warn(
+        { count: ownerless.length, subscriptions: ownerless.slice(0, 20) },
+        'subscriptions created with --auth=false have no owner and notify nothing while auth is on: re-create them with a token',
+      );
+    }
     for (const tenant of this.tenants.keys()) {
       const entries = await this.store.readOutbox(tenant);
       if (entries.length === 0) continue;

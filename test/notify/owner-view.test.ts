@@ -1,4 +1,6 @@
 import { strict as assert } from 'node:assert';
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { parse as parseYaml } from 'yaml';
 import { AccessGuard } from '../../src/broker/access';
 import { ChangeFeed } from '../../src/broker/changes';
@@ -63,15 +65,16 @@ class CaptureSender implements Sender {
   }
 }
 
-function notificationService(store: EntityStore, sender: Sender, visibleTo: AccessGuard['visibleTo'] | undefined): NotificationService {
+function notificationService(store: EntityStore, sender: Sender, visibleTo: AccessGuard['visibleTo'] | undefined, log = createLogger('silent')): NotificationService {
   return new NotificationService(store, {
     sender,
     settings: { timeoutMs: 1000, attempts: 1, backoffMs: 0, queueLimit: 1000 },
     resolveContext: async () => coreContext(),
     readEntities: async (tenant, filter, limit) => (await store.queryEntities(tenant, filter, { limit, offset: 0, count: false })).entities,
-    log: createLogger('silent'),
+    log,
     nowMs: () => Date.now(),
     visibleTo,
+    ownersRequired: visibleTo !== undefined,
   });
 }
 
@@ -194,6 +197,20 @@ describe('notify: a subscriber is notified only of what its owner may read (issu
     await sender.until('urn:s:new', 'urn:ngsi-ld:Sensor:1');
     await new Promise((r) => setTimeout(r, 50));
     assert.deepEqual(sender.data('urn:s:old'), []);
+
+    // At the next start, the log says which subscriptions are in that state.
+    const lines: string[] = [];
+    const log = pino({ level: 'warn' }, new Writable({ write: (chunk, _enc, done) => { lines.push(String(chunk)); done(); } }));
+    const restarted = notificationService(deps.store, new CaptureSender(), guard.visibleTo.bind(guard), log);
+    try {
+      await restarted.start();
+      assert.equal(lines.length, 1);
+      const entry = JSON.parse(lines[0]!) as { msg: string; count: number; subscriptions: Array<{ id: string }> };
+      assert.match(entry.msg, /no owner and notify nothing while auth is on/);
+      assert.deepEqual({ count: entry.count, ids: entry.subscriptions.map((s) => s.id) }, { count: 1, ids: ['urn:s:old'] });
+    } finally {
+      await restarted.close();
+    }
   });
 
   async function waitForItems(sub: string, n: number): Promise<void> {
