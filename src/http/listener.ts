@@ -106,7 +106,7 @@ export function createListener(mounts: readonly Mount[], opts: ListenerOptions):
 
   return (message: IncomingMessage, res: ServerResponse): void => {
     const req = message as Request;
-    const url = req.url ?? '/';
+    const url = originForm(req.url ?? '/');
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
     req.query = q === -1 ? {} : parseQuery(url.slice(q + 1));
@@ -148,6 +148,21 @@ function addRoutes(router: Router, prefix: string, tables: readonly Routes[]): v
 }
 
 function noop(): void {}
+
+/**
+ * The request target as a path and query (RFC 9112 clause 3.2): node:http also takes the
+ * absolute form (`GET http://host/path`), which must meet the same mount, hence the same
+ * authentication, as `GET /path`. Other forms ('*') stay as they are and find no route.
+ */
+function originForm(target: string): string {
+  if (target.charCodeAt(0) === 47 /* / */ || !target.includes('://')) return target;
+  try {
+    const u = new URL(target);
+    return u.pathname + u.search;
+  } catch {
+    return target;
+  }
+}
 
 function mountOf(mounts: readonly Mount[], path: string): Mount | undefined {
   for (const m of mounts) {

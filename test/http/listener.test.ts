@@ -1,4 +1,6 @@
 import { strict as assert } from 'node:assert';
+import { createServer } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import supertest from 'supertest';
@@ -105,6 +107,30 @@ describe('http: the request listener (routing, authentication, bodies, errors)',
     const outside = await supertest(app).get('/elsewhere');
     assert.equal(outside.status, 404);
     assert.deepEqual(calls, ['GET /api/nothing', 'GET /api/nothing'], 'paths outside the guarded prefix are not authenticated');
+  });
+
+  it('routes and authenticates an absolute-form target (GET http://host/path) as its path', async () => {
+    const server = createServer(app);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    const raw = (target: string, headers = ''): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const s = connect(port, '127.0.0.1', () => s.write(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\n${headers}Connection: close\r\n\r\n`));
+        let text = '';
+        s.on('data', (c: Buffer) => (text += c.toString('utf8')));
+        s.on('end', () => resolve(text));
+        s.on('error', reject);
+      });
+    try {
+      const anonymous = await raw(`http://127.0.0.1:${port}/api/things/a`);
+      assert.match(anonymous, /^HTTP\/1\.1 401 /);
+      const withToken = await raw(`http://127.0.0.1:${port}/api/things/a?x=1`, 'Authorization: Bearer ok\r\n');
+      assert.match(withToken, /^HTTP\/1\.1 200 /);
+      assert.match(withToken, /"id":"a","query":\{"x":"1"\}/);
+      assert.deepEqual(calls, [`GET http://127.0.0.1:${port}/api/things/a`, `GET http://127.0.0.1:${port}/api/things/a?x=1`]);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 
   it('answers 400 for a path that is not valid percent-encoding', async () => {
