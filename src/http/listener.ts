@@ -114,12 +114,22 @@ export function createListener(mounts: readonly Mount[], opts: ListenerOptions):
     if (mount === undefined) dispatch(req, res, path);
     else if (authenticate === undefined || mount.open?.(req, path.slice(mount.prefix.length)) === true) withBody(req, res, path);
     else {
-      authenticate(req, res).then(
-        (proceed) => {
-          if (proceed) withBody(req, res, path);
-        },
-        (err: unknown) => fail(req, res, err),
-      );
+      let proceed: boolean | Promise<boolean>;
+      try {
+        proceed = authenticate(req, res);
+      } catch (err) {
+        fail(req, res, err);
+        return;
+      }
+      if (proceed === true) withBody(req, res, path);
+      else if (proceed !== false) {
+        proceed.then(
+          (ok) => {
+            if (ok) withBody(req, res, path);
+          },
+          (err: unknown) => fail(req, res, err),
+        );
+      }
     }
   };
 }
