@@ -16,7 +16,7 @@
  */
 import type { Iri } from '../../ngsi/entity';
 import type { EntitySelector, TypeExpr } from '../../ngsi/query/ast';
-import { AttributeMasks, grantMatches, grantMatchesType, grantsFor, type DenyCode, type Grant } from './grants';
+import { AttributeMasks, grantMatches, grantMatchesType, grantsFor, isDenial, type DenyCode, type Grant } from './grants';
 import { unionMasks, type AttributeMask } from './mask';
 import type { Action, Policy, PolicyPrincipal, PolicyRequest } from './model';
 
@@ -35,9 +35,9 @@ export type Decision =
 
 export function decide(policy: Policy, principal: PolicyPrincipal, request: PolicyRequest): Decision {
   const grants = grantsFor(policy, principal, request.action, request.tenant, request.resource);
-  if (!Array.isArray(grants)) return { allowed: false, code: grants.code, reason: grants.reason };
+  if (isDenial(grants)) return { allowed: false, code: grants.code, reason: grants.reason };
 
-  let applicable: Grant[] = grants;
+  let applicable: readonly Grant[] = grants;
   const entity = request.entity;
   if (entity !== undefined && request.resource === undefined) {
     applicable = grants.filter((g) => grantMatches(g, entity.id, entity.types));
@@ -75,7 +75,7 @@ export type Narrowing =
  */
 export function narrow(policy: Policy, principal: PolicyPrincipal, action: Action, tenant: string): Narrowing {
   const grants = grantsFor(policy, principal, action, tenant);
-  if (!Array.isArray(grants)) return { kind: 'deny', code: grants.code, reason: grants.reason };
+  if (isDenial(grants)) return { kind: 'deny', code: grants.code, reason: grants.reason };
   const attributes = new AttributeMasks(grants);
   if (grants.some((g) => g.permission.types === undefined && g.ids === undefined)) return { kind: 'all', attributes };
   return { kind: 'filter', selectors: selectorsOf(grants), attributes };

@@ -44,7 +44,32 @@ export function tenantClaimAllows(principal: PolicyPrincipal, tenant: string): b
  * The grants for (action, tenant), or why there are none: the permissions that apply to
  * entities, or with `resource`, those that apply to that resource.
  */
-export function grantsFor(policy: Policy, principal: PolicyPrincipal, action: Action, tenant: string, resource?: string): Grant[] | Denial {
+/**
+ * Memo of grantsFor per policy and principal: a token's principal is one frozen object shared
+ * by all its requests (security/jwt/authenticator.ts), and the answer depends only on the
+ * arguments, so each (action, tenant, resource) is worked out once per token, not per
+ * request. Weak keys: an entry goes with its principal.
+ */
+const memo = new WeakMap<Policy, WeakMap<PolicyPrincipal, Map<string, readonly Grant[] | Denial>>>();
+/** Distinct (action, tenant, resource) remembered per principal; past it the memo restarts. */
+const MEMO_PER_PRINCIPAL = 256;
+
+export function grantsFor(policy: Policy, principal: PolicyPrincipal, action: Action, tenant: string, resource?: string): readonly Grant[] | Denial {
+  let byPrincipal = memo.get(policy);
+  if (byPrincipal === undefined) memo.set(policy, (byPrincipal = new WeakMap()));
+  let answers = byPrincipal.get(principal);
+  if (answers === undefined) byPrincipal.set(principal, (answers = new Map()));
+  const key = resource === undefined ? `${action}\u0000${tenant}` : `${action}\u0000${tenant}\u0000${resource}`;
+  let answer = answers.get(key);
+  if (answer === undefined) {
+    if (answers.size >= MEMO_PER_PRINCIPAL) answers.clear();
+    answer = computeGrants(policy, principal, action, tenant, resource);
+    answers.set(key, answer);
+  }
+  return answer;
+}
+
+function computeGrants(policy: Policy, principal: PolicyPrincipal, action: Action, tenant: string, resource: string | undefined): readonly Grant[] | Denial {
   const roles = rolesOf(policy, principal.roles);
   if (roles.length === 0) {
     return { code: 'no-role', reason: `token roles [${principal.roles.join(', ')}] map to no policy role` };
@@ -71,7 +96,13 @@ export function grantsFor(policy: Policy, principal: PolicyPrincipal, action: Ac
   if (grants.length === 0) {
     return { code: 'action', reason: `no permission of roles [${roles.join(', ')}] grants '${action}' in tenant '${tenant}'` };
   }
-  return grants;
+  // Shared by every later request of the principal: nobody may change it.
+  return Object.freeze(grants);
+}
+
+/** Narrows grantsFor's answer (Array.isArray does not narrow a readonly array). */
+export function isDenial(answer: readonly Grant[] | Denial): answer is Denial {
+  return !Array.isArray(answer);
 }
 
 /** The grant applies to an entity with this id and any of these types. */
