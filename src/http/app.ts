@@ -12,7 +12,7 @@ import type { Request, Routes } from './router';
 import { attributesRoutes } from './routes/attributes';
 import { batchRoutes } from './routes/batch';
 import { auditRoutes } from './routes/audit';
-import { contextsRoutes } from './routes/contexts';
+import { CONTEXT_DOCUMENT, contextsRoutes } from './routes/contexts';
 import { devicesRoutes } from './routes/devices';
 import { discoveryRoutes } from './routes/discovery';
 import { entitiesRoutes } from './routes/entities';
@@ -29,10 +29,10 @@ export const ADMIN_PREFIX = '/weft/v1';
  * receiver following the Link header, jsonld.js expanding a response) dereference @context
  * URLs with no credentials. The documents map terms to IRIs and hold no twin data; changing
  * them still needs admin (routes/contexts.ts). Their metadata (?details=true) and the list
- * still need a token. `path` is relative to the API prefix.
+ * still need a token.
  */
-function isContextDocumentRead(req: Request, path: string): boolean {
-  return (req.method === 'GET' || req.method === 'HEAD') && /^\/jsonldContexts\/[^/]+\/?$/.test(path) && req.query.details === undefined;
+function isContextDocumentRead(req: Request, route: string): boolean {
+  return route === CONTEXT_DOCUMENT && (req.method === 'GET' || req.method === 'HEAD') && req.query.details === undefined;
 }
 
 export function createApp(appDeps: AppDeps): RequestListener {

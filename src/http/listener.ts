@@ -3,6 +3,11 @@
  * (the router fastify is built on), authentication and body reading for the mounts that
  * need them, and the one place errors become responses. app.ts decides what is mounted
  * where; this module knows nothing of NGSI-LD beyond ProblemDetails.
+ *
+ * Every route carries its mount: whether a request is authenticated follows from the route
+ * the router found, never from a second reading of the raw target (which the router
+ * normalises: case, percent-encoding, absolute form), so no spelling of a path reaches a
+ * guarded handler unauthenticated.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
@@ -24,8 +29,8 @@ export interface Mount {
    * Weft buffer a 2 MiB body. Unguarded mounts (/health) get neither.
    */
   guarded: boolean;
-  /** Requests of a guarded mount that need no token; `path` is relative to the prefix. */
-  open?: (req: Request, path: string) => boolean;
+  /** Requests of a guarded mount that need no token; `route` is the matched route's declared path ('/things/:id'). */
+  open?: (req: Request, route: string) => boolean;
 }
 
 export interface ListenerOptions {
@@ -49,6 +54,14 @@ type Router = FindMyWay.Instance<FindMyWay.HTTPVersion.V1>;
 
 const NO_QUERY: Readonly<Record<string, string>> = Object.freeze({});
 
+/** What find() hands back for a route. */
+interface RouteStore {
+  handler: Handler;
+  mount: Mount;
+  /** The route's path as declared in its Routes table. */
+  route: string;
+}
+
 export function createListener(mounts: readonly Mount[], opts: ListenerOptions): RequestListener {
   const router: Router = FindMyWay({
     ignoreTrailingSlash: true,
@@ -59,7 +72,7 @@ export function createListener(mounts: readonly Mount[], opts: ListenerOptions):
     // A path that is no valid percent-encoding: find() then answers a route without a store.
     onBadUrl: noop,
   });
-  for (const m of mounts) addRoutes(router, m.prefix, m.routes);
+  for (const m of mounts) addRoutes(router, m);
   const guarded = mounts.filter((m) => m.guarded);
   const { authenticate, maxBodyBytes, log } = opts;
 
@@ -72,30 +85,40 @@ export function createListener(mounts: readonly Mount[], opts: ListenerOptions):
     sendProblem(res, err);
   };
 
-  const dispatch = (req: Request, res: Response, path: string): void => {
-    const found = router.find(req.method as FindMyWay.HTTPMethod, path);
-    if (found === null) {
-      sendProblem(res, new NgsiError('ResourceNotFound', `No resource at ${req.method ?? ''} ${path}`));
-      return;
-    }
-    if (found.store === null) {
-      sendProblem(res, new NgsiError('InvalidRequest', `The path ${path} is not valid percent-encoding`));
-      return;
-    }
-    req.params = found.params as Record<string, string>;
+  const run = (req: Request, res: Response, handler: Handler): void => {
     try {
-      const pending = (found.store as Handler)(req, res);
+      const pending = handler(req, res);
       if (pending) pending.catch((err: unknown) => fail(req, res, err));
     } catch (err) {
       fail(req, res, err);
     }
   };
 
-  const withBody = (req: Request, res: Response, path: string): void => {
+  /** Authenticates (unless the mount has no token check), then `next`; false/reject: answered. */
+  const authenticated = (req: Request, res: Response, next: () => void): void => {
+    if (authenticate === undefined) return next();
+    let proceed: boolean | Promise<boolean>;
+    try {
+      proceed = authenticate(req, res);
+    } catch (err) {
+      return fail(req, res, err);
+    }
+    if (proceed === true) next();
+    else if (proceed !== false) {
+      proceed.then(
+        (ok) => {
+          if (ok) next();
+        },
+        (err: unknown) => fail(req, res, err),
+      );
+    }
+  };
+
+  const withBody = (req: Request, res: Response, handler: Handler): void => {
     readBody(req, maxBodyBytes).then(
       (body) => {
         req.body = body;
-        dispatch(req, res, path);
+        run(req, res, handler);
       },
       (err: unknown) => {
         if (req.destroyed && !(err instanceof NgsiError)) return; // the client went away mid-body
@@ -110,49 +133,46 @@ export function createListener(mounts: readonly Mount[], opts: ListenerOptions):
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
     req.query = q === -1 ? {} : parseQuery(url.slice(q + 1));
-    const mount = mountOf(guarded, path);
-    if (mount === undefined) dispatch(req, res, path);
-    else if (authenticate === undefined || mount.open?.(req, path.slice(mount.prefix.length)) === true) withBody(req, res, path);
-    else {
-      let proceed: boolean | Promise<boolean>;
-      try {
-        proceed = authenticate(req, res);
-      } catch (err) {
-        fail(req, res, err);
-        return;
-      }
-      if (proceed === true) withBody(req, res, path);
-      else if (proceed !== false) {
-        proceed.then(
-          (ok) => {
-            if (ok) withBody(req, res, path);
-          },
-          (err: unknown) => fail(req, res, err),
-        );
-      }
+    const found = router.find(req.method as FindMyWay.HTTPMethod, path);
+    if (found === null) {
+      const notFound = (): void => sendProblem(res, new NgsiError('ResourceNotFound', `No resource at ${req.method ?? ''} ${path}`));
+      // Under a guarded prefix, no probing of paths without a token.
+      if (guarded.some((m) => underPrefix(m.prefix, path))) authenticated(req, res, notFound);
+      else notFound();
+      return;
     }
+    if (found.store === null) {
+      sendProblem(res, new NgsiError('InvalidRequest', `The path ${path} is not valid percent-encoding`));
+      return;
+    }
+    const { handler, mount, route } = found.store as RouteStore;
+    req.params = found.params as Record<string, string>;
+    if (!mount.guarded) run(req, res, handler);
+    else if (mount.open?.(req, route) === true) withBody(req, res, handler);
+    else authenticated(req, res, () => withBody(req, res, handler));
   };
 }
 
-/** Puts `tables` under `prefix`: each path's own methods, HEAD as GET, then its ALL route for the rest. */
-function addRoutes(router: Router, prefix: string, tables: readonly Routes[]): void {
+/** Puts a mount's tables under its prefix: each path's own methods, HEAD as GET, then its ALL route for the rest. */
+function addRoutes(router: Router, mount: Mount): void {
   const byPath = new Map<string, Map<string, Handler>>();
-  for (const table of tables) {
+  for (const table of mount.routes) {
     for (const { method, path, handler } of table.list) {
       const methods = byPath.get(path) ?? new Map<string, Handler>();
       byPath.set(path, methods);
-      if (methods.has(method)) throw new Error(`route ${method} ${prefix}${path} declared twice`);
+      if (methods.has(method)) throw new Error(`route ${method} ${mount.prefix}${path} declared twice`);
       methods.set(method, handler);
     }
   }
-  for (const [path, methods] of byPath) {
+  for (const [route, methods] of byPath) {
     const get = methods.get('GET');
     if (get !== undefined && !methods.has('HEAD')) methods.set('HEAD', get);
     const all = methods.get('ALL');
     for (const method of METHODS) {
       const handler = methods.get(method) ?? all;
-      // The handler rides in the store: find() hands it back, typed as ours.
-      if (handler !== undefined) router.on(method, prefix + path, noop, handler);
+      const store: RouteStore | undefined = handler === undefined ? undefined : { handler, mount, route };
+      // Ours rides in the store: find() hands it back without find-my-way's handler signature.
+      if (store !== undefined) router.on(method, mount.prefix + route, noop, store);
     }
   }
 }
@@ -161,8 +181,8 @@ function noop(): void {}
 
 /**
  * The request target as a path and query (RFC 9112 clause 3.2): node:http also takes the
- * absolute form (`GET http://host/path`), which must meet the same mount, hence the same
- * authentication, as `GET /path`. Other forms ('*') stay as they are and find no route.
+ * absolute form (`GET http://host/path`), answered as `GET /path`. Other forms ('*') stay
+ * as they are and find no route.
  */
 function originForm(target: string): string {
   if (target.charCodeAt(0) === 47 /* / */ || !target.includes('://')) return target;
@@ -174,11 +194,8 @@ function originForm(target: string): string {
   }
 }
 
-function mountOf(mounts: readonly Mount[], path: string): Mount | undefined {
-  for (const m of mounts) {
-    if (path.startsWith(m.prefix) && (path.length === m.prefix.length || path.charCodeAt(m.prefix.length) === 47 /* / */)) return m;
-  }
-  return undefined;
+function underPrefix(prefix: string, path: string): boolean {
+  return path.startsWith(prefix) && (path.length === prefix.length || path.charCodeAt(prefix.length) === 47 /* / */);
 }
 
 /**

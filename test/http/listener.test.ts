@@ -45,7 +45,7 @@ describe('http: the request listener (routing, authentication, bodies, errors)',
   };
   const app = createListener(
     [
-      { prefix: '/api', guarded: true, routes: [echoRoutes()], open: (req, path) => path === '/things/public' },
+      { prefix: '/api', guarded: true, routes: [echoRoutes()], open: (req) => req.params.id === 'public' },
       { prefix: '', guarded: false, routes: [new Routes().get('/health', (_req, res) => sendPlain(res, 200, { ok: true }))] },
     ],
     { authenticate: auth, maxBodyBytes: 100, log },
@@ -131,6 +131,14 @@ describe('http: the request listener (routing, authentication, bodies, errors)',
     } finally {
       await new Promise((r) => server.close(r));
     }
+  });
+
+  it('authenticates every spelling of a guarded route: case, percent-encoding, trailing slash', async () => {
+    for (const spelling of ['/API/things/a', '/api/THINGS/a', '/%61pi/things/a', '/api/%74hings/a', '/api/things/a/']) {
+      const res = await supertest(app).get(spelling);
+      assert.equal(res.status, 401, spelling);
+    }
+    assert.equal(calls.length, 5);
   });
 
   it('answers 400 for a path that is not valid percent-encoding', async () => {

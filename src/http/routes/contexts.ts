@@ -17,6 +17,9 @@ import { sendCreated, sendNoContent, sendPlain } from '../respond';
 
 const KINDS = new Set(['Hosted', 'Cached', 'ImplicitlyCreated']);
 
+/** The route of one @context document (app.ts serves its GET without a token). */
+export const CONTEXT_DOCUMENT = '/jsonldContexts/:contextId';
+
 export function contextsRoutes(deps: HttpDeps): Routes {
   const r = new Routes();
 
@@ -37,7 +40,7 @@ export function contextsRoutes(deps: HttpDeps): Routes {
   });
   r.all('/jsonldContexts', methodNotAllowed('GET, POST'));
 
-  r.get('/jsonldContexts/:contextId', async (req, res) => {
+  r.get(CONTEXT_DOCUMENT, async (req, res) => {
     const query = req.query as Query;
     checkParams(query, new Set(['details']));
     const out = await deps.contexts.get(param(req, 'contextId'), parseBoolean(query, 'details'));
@@ -49,14 +52,14 @@ export function contextsRoutes(deps: HttpDeps): Routes {
     res.end(text);
   });
 
-  r.delete('/jsonldContexts/:contextId', async (req, res) => {
+  r.delete(CONTEXT_DOCUMENT, async (req, res) => {
     const query = req.query as Query;
     checkParams(query, new Set(['reload']));
     deps.access.resource(scopeOf(req, deps.contexts), 'admin', 'contexts');
     await deps.contexts.delete(param(req, 'contextId'), { reload: parseBoolean(query, 'reload') });
     sendNoContent(res);
   });
-  r.all('/jsonldContexts/:contextId', methodNotAllowed('GET, DELETE'));
+  r.all(CONTEXT_DOCUMENT, methodNotAllowed('GET, DELETE'));
 
   return r;
 }
