@@ -8,10 +8,12 @@ import { NgsiError } from '../../ngsi/errors';
 import { parseDevicePublicKey } from './device-key';
 import { DeviceAuthError, verifyDeviceToken, type DeviceTokenExpectation } from './device-token';
 import { hashPassword, verifyPassword } from './password';
+import { VerifiedPasswords } from './verified-passwords';
 
 export { DEVICE_ALGORITHMS, MAX_RSA_BITS, MIN_RSA_BITS, deviceKeyAlgorithm, parseDevicePublicKey, type DeviceAlgorithm } from './device-key';
 export { DeviceAuthError, isDeviceAuthError, signDeviceToken, verifyDeviceToken, type DeviceAuthReason, type DeviceTokenExpectation } from './device-token';
 export { PASSWORD_HASH_PARAMS, hashPassword, verifyPassword } from './password';
+export { VerifiedPasswords } from './verified-passwords';
 
 /** Longer passwords gain nothing and only make hashing input unbounded. */
 export const MAX_PASSWORD_LENGTH = 1024;
@@ -48,9 +50,16 @@ export async function authenticateDevice(credentials: DeviceCredentials, secret:
     await verifyDeviceToken(secret, keys, expect);
     return;
   }
-  if (credentials.passwordHash === undefined) throw new DeviceAuthError('no_credentials', 'the device presented a password but has none registered');
-  if (!(await verifyPassword(secret, credentials.passwordHash))) throw new DeviceAuthError('bad_password');
+  const stored = credentials.passwordHash;
+  if (stored === undefined) throw new DeviceAuthError('no_credentials', 'the device presented a password but has none registered');
+  if (!(await recentlyVerified.verify(secret, stored, verifyPassword))) throw new DeviceAuthError('bad_password');
 }
+
+/**
+ * The process' memory of passwords that verified (verified-passwords.ts): reconnects skip
+ * scrypt. One per process, like the devices it serves.
+ */
+export const recentlyVerified = new VerifiedPasswords();
 
 /** Provisioning input -> stored credentials: hashes the password, validates keys. Throws NgsiError BadRequestData. */
 export async function toDeviceCredentials(input: { password?: string; publicKeys?: unknown[] }, where: string): Promise<DeviceCredentials> {
