@@ -6,8 +6,8 @@
  *
  *   setup       one service group over HTTP (JSON payload, 3 typed measures t/h/p, a group
  *               password) and DEVICES devices without credentials of their own (they log
- *               in with the group's password: one scrypt check per CONNECT, not per device
- *               provisioned), then DEVICES connections (username <apikey>/<deviceId>).
+ *               in with the group's password: checked with scrypt once, then remembered),
+ *               then DEVICES connections (username <apikey>/<deviceId>).
  *   ingestion   for each rate in STEPS (messages/s, 3 measures each) for SECONDS, round
  *               robin over the devices, QoS 1, open loop on a 5 ms tick but windowed (at
  *               most WINDOW PUBACKs outstanding: an unbounded publish loop collapses aedes).
