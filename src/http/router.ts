@@ -11,6 +11,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ParsedUrlQuery } from 'node:querystring';
+import { NgsiError } from '../ngsi/errors';
+import { sendProblem } from './problem';
 
 export interface Request extends IncomingMessage {
   /** Path parameters, percent-decoded. */
@@ -78,4 +80,12 @@ export function param(req: Request, name: string): string {
   const v = req.params[name];
   if (v === undefined) throw new Error(`route has no parameter ${name}`);
   return v;
+}
+
+/** 405 for a known path with a method it does not serve (RFC 9110 15.5.6: with Allow); for `Routes.all`. */
+export function methodNotAllowed(allow: string): Handler {
+  return (req, res) => {
+    res.setHeader('Allow', allow);
+    sendProblem(res, new NgsiError('MethodNotAllowed', `${req.method ?? ''} is not allowed here; allowed: ${allow}`));
+  };
 }

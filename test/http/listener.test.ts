@@ -5,11 +5,10 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import supertest from 'supertest';
 import type { Authenticate } from '../../src/http/auth';
-import { methodNotAllowed } from '../../src/http/handle';
 import { createListener } from '../../src/http/listener';
 import { sendPlain } from '../../src/http/respond';
 import { NgsiError } from '../../src/ngsi/errors';
-import { param, Routes, type Request, type Response } from '../../src/http/router';
+import { methodNotAllowed, param, type Request, type Response, Routes } from '../../src/http/router';
 
 const PROBLEM = 'https://uri.etsi.org/ngsi-ld/errors/';
 /** Problem types NGSI-LD does not define (ngsi/errors.ts). */

@@ -1,11 +1,10 @@
 /**
  * /ngsi-ld/v1/entities/{entityId}/attrs[/{attrId}] (clause 6.6, 6.7).
  */
-import { param, type Response, Routes } from '../router';
+import { methodNotAllowed, param, type Response, Routes } from '../router';
 import type { AttrOutcome } from '../../ngsi/merge';
 import type { RequestScope } from '../../broker/scope';
 import type { HttpDeps } from '../deps';
-import { methodNotAllowed } from '../handle';
 import { checkParams, str, type Query } from '../params/allowed';
 import { parseBoolean, parseOptions } from '../params/options';
 import { readJsonBody, scopeFromBody, scopeFromLink, withoutContext } from '../request';

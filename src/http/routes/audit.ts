@@ -8,10 +8,9 @@
  *                  default tenant when absent), as for every other request;
  *   ?tenant=       which tenant's events to list ('' = the default tenant's; absent: all).
  */
-import { Routes } from '../router';
+import { methodNotAllowed, Routes } from '../router';
 import type { AuditFilter, AuditService } from '../../broker/audit';
 import type { ContextManager } from '../../ngsi/jsonld/manager';
-import { methodNotAllowed } from '../handle';
 import { checkParams, str, type Query } from '../params/allowed';
 import { parsePaging } from '../params/entityQuery';
 import { scopeOf } from '../request';

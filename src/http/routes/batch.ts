@@ -2,14 +2,13 @@
  * /ngsi-ld/v1/entityOperations/* (clause 6.14 - 6.18, 6.23, 6.31): batch create, upsert,
  * update, delete, merge, and query by POST.
  */
-import { Routes, type Request, type Response } from '../router';
+import { methodNotAllowed, type Request, type Response, Routes } from '../router';
 import type { BatchItem, BatchResult } from '../../broker/batch';
 import type { RequestScope } from '../../broker/scope';
 import { NgsiError } from '../../ngsi/errors';
 import type { ContextManager } from '../../ngsi/jsonld/manager';
 import type { HttpDeps } from '../deps';
 import { answerQuery } from '../entityOutput';
-import { methodNotAllowed } from '../handle';
 import { contextUrlFromLink } from '../link';
 import { negotiate } from '../media';
 import { checkParams, type Query } from '../params/allowed';

@@ -6,10 +6,9 @@
  * admin only). Listing them and their details needs any valid token; the documents
  * themselves are served without one (app.ts: JSON-LD processors fetch them bare).
  */
-import { param, Routes } from '../router';
+import { methodNotAllowed, param, Routes } from '../router';
 import { NgsiError } from '../../ngsi/errors';
 import type { HttpDeps } from '../deps';
-import { methodNotAllowed } from '../handle';
 import { checkParams, str, type Query } from '../params/allowed';
 import { parseBoolean } from '../params/options';
 import { readJsonBody, scopeOf } from '../request';

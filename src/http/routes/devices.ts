@@ -5,7 +5,7 @@
  * (entity types, attributes) are terms of the request's @context (Link header, or
  * `@context` in an application/ld+json body).
  */
-import { param, type Request, type Response, Routes } from '../router';
+import { methodNotAllowed, param, type Request, type Response, Routes } from '../router';
 import type { DeviceChannel } from '../../broker/device-channel';
 import type { DeviceService, TwinOnDelete } from '../../broker/devices';
 import { deviceLogin, devicePublishAllowed, deviceSubscribeAllowed, otherPublishAllowed } from '../../devices/mqtt/topic-rules';
@@ -14,7 +14,6 @@ import { DeviceAuthError } from '../../security/devices';
 import { renderDevice, renderServiceGroup } from '../../devices/provisioning';
 import { NgsiError } from '../../ngsi/errors';
 import type { ContextManager } from '../../ngsi/jsonld/manager';
-import { methodNotAllowed } from '../handle';
 import { checkParams, str, type Query } from '../params/allowed';
 import { PAGE_PARAMS, parsePaging } from '../params/entityQuery';
 import { readJsonBody, scopeFromBody, scopeFromLink, withoutContext } from '../request';

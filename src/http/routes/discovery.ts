@@ -3,12 +3,11 @@
  * @context (data types EntityTypeList, EntityType, EntityTypeInfo, AttributeList, Attribute).
  */
 import { randomUUID } from 'node:crypto';
-import { param, Routes } from '../router';
+import { methodNotAllowed, param, Routes } from '../router';
 import type { AttributeSummary } from '../../broker/discovery';
 import type { CompiledContext } from '../../ngsi/jsonld/context';
 import type { TypeSummary } from '../../store/port';
 import type { HttpDeps } from '../deps';
-import { methodNotAllowed } from '../handle';
 import { negotiate } from '../media';
 import { checkParams, type Query } from '../params/allowed';
 import { parseBoolean } from '../params/options';

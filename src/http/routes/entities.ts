@@ -2,11 +2,10 @@
  * /ngsi-ld/v1/entities and /entities/{entityId} (clause 6.4, 6.5): parse -> one broker
  * call -> render.
  */
-import { param, Routes } from '../router';
+import { methodNotAllowed, param, Routes } from '../router';
 import type { Entity } from '../../ngsi/entity';
 import type { HttpDeps } from '../deps';
 import { answerQuery, renderOne } from '../entityOutput';
-import { methodNotAllowed } from '../handle';
 import { negotiate } from '../media';
 import { checkParams, type Query } from '../params/allowed';
 import { FILTER_PARAMS, PAGE_PARAMS, VIEW_PARAMS, parseEntityFilter, parsePaging, parseView } from '../params/entityQuery';

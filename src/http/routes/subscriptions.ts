@@ -2,10 +2,9 @@
  * /ngsi-ld/v1/subscriptions and /subscriptions/{subscriptionId} (clause 6.10 - 6.11):
  * parse -> one broker call -> render.
  */
-import { param, Routes } from '../router';
+import { methodNotAllowed, param, Routes } from '../router';
 import { renderSubscription } from '../../ngsi/subscription';
 import type { HttpDeps } from '../deps';
-import { methodNotAllowed } from '../handle';
 import { negotiate } from '../media';
 import { checkParams, type Query } from '../params/allowed';
 import { PAGE_PARAMS, parsePaging } from '../params/entityQuery';

@@ -4,7 +4,7 @@
  * maximum answers 206 Partial Content with a Content-Range (clause 6.3.10); for
  * aggregatedValues, one whose aggregated periods were (ngsi/temporal/paging pagePeriods).
  */
-import { param, type Response, Routes } from '../router';
+import { methodNotAllowed, param, type Response, Routes } from '../router';
 import type { EntityFilter } from '../../ngsi/query/ast';
 import {
   contentRange,
@@ -19,7 +19,6 @@ import {
 import { NgsiError } from '../../ngsi/errors';
 import type { RequestScope } from '../../broker/scope';
 import type { HttpDeps } from '../deps';
-import { methodNotAllowed } from '../handle';
 import { negotiate, type ResponseType } from '../media';
 import { checkParams, str, type Query } from '../params/allowed';
 import { FILTER_PARAMS, PAGE_PARAMS, parseEntityFilter, parsePaging, type Paging } from '../params/entityQuery';
