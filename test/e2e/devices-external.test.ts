@@ -5,6 +5,7 @@
 import { strict as assert } from 'node:assert';
 import mqtt, { type MqttClient } from 'mqtt';
 import { hasMosquitto, MOSQUITTO, startMosquitto, type Mosquitto } from '../notify/mosquitto';
+import { freePort } from '../helpers/receiver';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { eventually, sleep } from '../helpers/wait';
 
@@ -65,5 +66,53 @@ describe('e2e: device gateway over an external MQTT broker (Mosquitto)', functio
       const e = (await t.http.get(`/ngsi-ld/v1/entities/${TWIN}`).expect(200)).body;
       assert.equal(e.switch_status.value, 'OK');
     });
+  });
+});
+
+describe('e2e: an external MQTT broker that is down when Weft starts', function () {
+  before(function () {
+    if (!hasMosquitto()) {
+      console.log(`      (skipped: ${MOSQUITTO} is not installed; .ci/run installs it)`);
+      this.skip();
+    }
+  });
+
+  it('answers 503 while it waits for the broker, starts after the wait, and takes devices in once the broker is up', async function () {
+    this.timeout(30_000);
+    const brokerPort = await freePort(); // nobody listens there yet
+    const httpPort = await freePort();
+    let t: TestServer | undefined;
+    let broker: Mosquitto | undefined;
+    const starting = startTestServer({ port: httpPort, mqttUrl: `mqtt://127.0.0.1:${brokerPort}`, mqttEmbedded: false });
+    try {
+      const early = await eventually(async () => {
+        const res = await fetch(`http://127.0.0.1:${httpPort}/ngsi-ld/v1/types`);
+        return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as { title: string; status: number } };
+      });
+      assert.deepEqual(
+        { status: early.status, retryAfter: early.retryAfter, title: early.body.title, bodyStatus: early.body.status },
+        { status: 503, retryAfter: '1', title: 'Starting', bodyStatus: 503 },
+      );
+      t = await starting;
+      await t.http.get('/ngsi-ld/v1/types').expect(200);
+      await provision(t);
+      broker = await startMosquitto({ port: brokerPort });
+      const device = await mqtt.connectAsync(broker.url, { clientId: 'late-m1', reconnectPeriod: 0 });
+      try {
+        // Weft's client reconnects by itself and subscribes: measures published from then on arrive.
+        await eventually(async () => {
+          await device.publishAsync('/ext/m1/attrs', JSON.stringify({ p: 7 }), { qos: 1 });
+          await sleep(100);
+          const twin = (await t!.http.get(`/ngsi-ld/v1/entities/${TWIN}`).expect(200)).body as { power?: { value: number } };
+          assert.equal(twin.power?.value, 7);
+        }, 10_000);
+      } finally {
+        await device.endAsync(true);
+      }
+    } finally {
+      t ??= await starting.catch(() => undefined);
+      await t?.stop();
+      await broker?.stop();
+    }
   });
 });

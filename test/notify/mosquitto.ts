@@ -28,8 +28,9 @@ export interface Mosquitto {
   stop(): Promise<void>;
 }
 
-export async function startMosquitto(options: { tls?: MosquittoTls } = {}): Promise<Mosquitto> {
-  const port = await freePort();
+/** `port`: where to listen (default: a free one). */
+export async function startMosquitto(options: { tls?: MosquittoTls; port?: number } = {}): Promise<Mosquitto> {
+  const port = options.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'weft-mosquitto-'));
   const conf = join(dir, 'mosquitto.conf');
   // Run as root, mosquitto switches to the user 'mosquitto' before it loads the certificate

@@ -111,8 +111,10 @@ export class ExternalTransport implements DeviceTransport {
       clean: true,
       reconnectPeriod: 1000,
       connectTimeout: 10_000,
-      // Subscriptions are made again on every reconnect (clean session).
-      resubscribe: true,
+      // Clean session: start() subscribes on every (re)connect itself. mqtt.js' own
+      // resubscribe only repeats subscriptions that once succeeded, and a subscribe sent
+      // while the broker is down fails with "Connection closed" instead of waiting.
+      resubscribe: false,
     };
     this.client = connect(opts.url, options);
     this.client.on('error', (err) => opts.log.warn({ err: err.message, url: redact(opts.url) }, 'device MQTT broker connection error'));
@@ -122,20 +124,27 @@ export class ExternalTransport implements DeviceTransport {
   }
 
   /**
-   * Subscribes; waits for the broker's answer at most START_WAIT_MS, so that a broker that
-   * is down does not hold the whole server's start (mqtt.js subscribes once it connects).
+   * Subscribes on every connect (clean session), the first one included; waits for the
+   * first answer at most START_WAIT_MS, so that a broker that is down does not hold the whole
+   * server's start: devices are taken in once it is up. A broker that refuses the
+   * subscriptions fails the start (a misconfiguration), or is logged when it answers later.
    */
   async start(onMessage: MessageHandler): Promise<void> {
     this.onMessage = onMessage;
     const prefix = this.opts.sharedGroup === '' ? '' : `$share/${this.opts.sharedGroup}/`;
     const filters = DEVICE_TOPIC_FILTERS.map((f) => prefix + f);
     const subscribed = new Promise<void>((resolve, reject) => {
-      this.client.subscribe(filters, { qos: 1 }, (err, granted) => {
-        if (err) return reject(err);
-        const refused = (granted ?? []).filter((g) => g.qos >= 0x80);
-        if (refused.length > 0) return reject(new Error(`the MQTT broker refused ${refused.map((g) => g.topic).join(', ')}`));
-        resolve();
-      });
+      const subscribe = (): void => {
+        this.client.subscribe(filters, { qos: 1 }, (err, granted) => {
+          // The connection went before the answer: the next connect subscribes again.
+          if (err) return this.opts.log.warn({ err: err.message, url: redact(this.opts.url) }, 'device MQTT subscription interrupted; again on reconnect');
+          const refused = (granted ?? []).filter((g) => g.qos >= 0x80);
+          if (refused.length > 0) return reject(new Error(`the MQTT broker refused ${refused.map((g) => g.topic).join(', ')}`));
+          resolve();
+        });
+      };
+      this.client.on('connect', subscribe);
+      if (this.client.connected) subscribe();
     });
     let timer: NodeJS.Timeout | undefined;
     const waited = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), START_WAIT_MS)));
