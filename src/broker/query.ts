@@ -4,6 +4,7 @@
  */
 import type { Entity } from '../ngsi/entity';
 import { NgsiError } from '../ngsi/errors';
+import { collectLinked } from '../ngsi/join';
 import type { EntityFilter } from '../ngsi/query/ast';
 import type { Page, QueryResult } from '../store/port';
 import { assertTenantExists, commit, type BrokerDeps } from './deps';
@@ -41,22 +42,11 @@ export class QueryService {
    * `joinLevel` hops (join=flat|inline). Each hop is one store query for all new ids.
    */
   async linked(scope: RequestScope, roots: Entity[], joinLevel: number): Promise<Map<string, Entity>> {
-    const found = new Map<string, Entity>();
-    const seen = new Set(roots.map((e) => e.id));
-    let frontier = roots;
-    for (let level = 0; level < joinLevel && frontier.length > 0; level++) {
-      const targets = new Set<string>();
-      for (const e of frontier) for (const id of relationshipTargets(e)) if (!seen.has(id)) targets.add(id);
-      if (targets.size === 0) break;
-      for (const id of targets) seen.add(id);
-      const ids = [...targets];
+    return collectLinked(roots, joinLevel, async (ids) => {
       // Linked entities the caller may not read are left out as if the link dangled.
       const visible = visibleQuery(this.deps, scope, 'read', { ids });
-      const { entities } = await queryVisible(this.deps, scope, visible, { limit: ids.length, offset: 0, count: false });
-      for (const e of entities) found.set(e.id, e);
-      frontier = entities;
-    }
-    return found;
+      return (await queryVisible(this.deps, scope, visible, { limit: ids.length, offset: 0, count: false })).entities;
+    });
   }
 
   /** DELETE /entities?type=...: deletes every match, in chunks, and publishes each deletion. */
@@ -80,20 +70,4 @@ export class QueryService {
       if (entities.length < PURGE_CHUNK) return deleted;
     }
   }
-}
-
-/** Ids an entity points at through its top-level relationships. */
-export function relationshipTargets(e: Entity): string[] {
-  const out: string[] = [];
-  for (const instances of Object.values(e.attrs)) {
-    for (const a of instances) {
-      if (a.type === 'Relationship' && a.object !== undefined) {
-        if (Array.isArray(a.object)) out.push(...a.object);
-        else out.push(a.object);
-      } else if (a.type === 'ListRelationship' && a.objectList) {
-        out.push(...a.objectList);
-      }
-    }
-  }
-  return out;
 }

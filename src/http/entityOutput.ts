@@ -12,15 +12,8 @@ import { sendLd } from './respond';
 import type { CompiledContext } from '../ngsi/jsonld/context';
 import { renderEntity, renderGeoJsonCollection, renderGeoJsonFeature, type RenderOptions } from '../ngsi/render';
 import type { View } from './params/entityQuery';
+import { inlineTargets } from '../ngsi/join';
 import { GEO_JSON, type ResponseType } from './media';
-
-function inlineMap(linked: Map<string, Entity>, ctx: CompiledContext, o: RenderOptions): Map<string, Record<string, unknown>> {
-  const inline = new Map<string, Record<string, unknown>>();
-  // Deepest first (linked holds level 1 before level 2), so nested targets are ready.
-  const deepestFirst = [...linked.values()].reverse();
-  for (const e of deepestFirst) inline.set(e.id, renderEntity(e, ctx, { ...o, inline }));
-  return inline;
-}
 
 export function renderOne(e: Entity, linked: Map<string, Entity>, view: View, ctx: CompiledContext, type: ResponseType): object | object[] {
   return renderMany([e], linked, view, ctx, type, true);
@@ -35,7 +28,7 @@ export function renderMany(
   single = false,
 ): object | object[] {
   const o: RenderOptions = { ...view.render };
-  if (view.join?.mode === 'inline' && linked.size > 0) o.inline = inlineMap(linked, ctx, view.render);
+  if (view.join?.mode === 'inline' && linked.size > 0) o.inline = inlineTargets(linked, ctx, view.render);
   const all = view.join?.mode === 'flat' ? [...entities, ...linked.values()] : entities;
   if (type === GEO_JSON) {
     const geo = { ...o, geometryProperty: view.geometryProperty };
