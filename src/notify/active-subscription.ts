@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Entity } from '../ngsi/entity';
+import { collectLinked } from '../ngsi/join';
 import type { CompiledContext, ContextSource } from '../ngsi/jsonld/context';
 import type { EntityFilter } from '../ngsi/query/ast';
 import { compileFilter, type EntityPredicate } from '../ngsi/query/matcher';
@@ -159,8 +160,29 @@ export class ActiveSubscription {
       throw err;
     }
     const notifiedAt = new Date(this.deps.nowMs()).toISOString();
-    const rendered = buildNotification(this.sub, items.map((i) => i.change), ctx, notifiedAt, `urn:ngsi-ld:Notification:${randomUUID()}`);
+    const changes = items.map((i) => i.change);
+    const linked = await this.linked(changes);
+    const rendered = buildNotification(this.sub, changes, ctx, notifiedAt, `urn:ngsi-ld:Notification:${randomUUID()}`, linked);
     return { tenant: this.tenant, subscriptionId: this.id, endpoint: this.sub.notification.endpoint, ...rendered };
+  }
+
+  /**
+   * join (clause 5.2.14): the entities the notified ones point at, read when the notification
+   * is built (their current state), as the owner may see them: one it may not read is left
+   * out as if the link dangled.
+   */
+  private async linked(changes: readonly SubscriptionChange[]): Promise<ReadonlyMap<string, Entity> | undefined> {
+    const join = this.sub.notification.join;
+    if (join === undefined) return undefined;
+    const roots = changes.flatMap((c) => (c.entity === undefined ? [] : [c.entity]));
+    const owner = this.sub.owner;
+    return collectLinked(roots, join.level, async (ids) => {
+      const found = await this.deps.readEntities(this.tenant, { ids }, ids.length);
+      return found.flatMap((e) => {
+        const seen = this.deps.visibleTo(owner, this.tenant, e);
+        return seen === undefined ? [] : [seen];
+      });
+    });
   }
 
   /** Clause 5.2.14: every attempt counts as sent; failed ones also as failed. */

@@ -68,6 +68,56 @@ describe('e2e: notifications', () => {
     assert.deepEqual(n.body.data, [{ id: 'urn:ngsi-ld:Sensor:1', type: 'Sensor', temperature: { type: 'Property', value: 21, unitCode: 'CEL' } }]);
   });
 
+  describe('join (clause 5.2.14, linked entity retrieval)', () => {
+    /** Sensor:1 -isIn-> Room:r1 -partOf-> Building:b1 (both created first). */
+    async function linkedSensor(): Promise<void> {
+      await createEntity({ id: 'urn:ngsi-ld:Building:b1', type: 'Building', name: { type: 'Property', value: 'HQ' } });
+      await createEntity({ id: 'urn:ngsi-ld:Room:r1', type: 'Room', floor: { type: 'Property', value: 2 }, partOf: { type: 'Relationship', object: 'urn:ngsi-ld:Building:b1' } });
+      await createEntity(sensor(1, { isIn: { type: 'Relationship', object: 'urn:ngsi-ld:Room:r1' } }));
+    }
+
+    it('flat: adds the entities the notified one points at to data, joinLevel hops deep', async () => {
+      await subscribe({}, { join: 'flat', joinLevel: 2 });
+      await linkedSensor();
+      const [n] = await rx.waitFor(1);
+      assert.deepEqual(n.body.data.map((e: { id: string }) => e.id), ['urn:ngsi-ld:Sensor:1', 'urn:ngsi-ld:Room:r1', 'urn:ngsi-ld:Building:b1']);
+      assert.deepEqual(n.body.data[1].floor, { type: 'Property', value: 2 });
+      const shown = (await t.http.get(`${BASE}/subscriptions/urn:ngsi-ld:Subscription:s1`).expect(200)).body;
+      assert.deepEqual({ join: shown.notification.join, joinLevel: shown.notification.joinLevel }, { join: 'flat', joinLevel: 2 });
+    });
+
+    it('inline: nests the target in the relationship (`entity`), one hop by default', async () => {
+      await subscribe({}, { join: 'inline' });
+      await linkedSensor();
+      const [n] = await rx.waitFor(1);
+      assert.equal(n.body.data.length, 1);
+      const isIn = n.body.data[0].isIn;
+      assert.equal(isIn.object, 'urn:ngsi-ld:Room:r1');
+      assert.equal(isIn.entity.id, 'urn:ngsi-ld:Room:r1');
+      assert.deepEqual(isIn.entity.floor, { type: 'Property', value: 2 });
+      assert.equal(isIn.entity.partOf.entity, undefined, 'joinLevel 1 stops at the room');
+    });
+
+    it('adds nothing for a link to an entity that does not exist (hidden ones: test/notify/owner-view.test.ts)', async () => {
+      await subscribe({}, { join: 'flat' });
+      await createEntity(sensor(1, { isIn: { type: 'Relationship', object: 'urn:ngsi-ld:Room:missing' } }));
+      const [n] = await rx.waitFor(1);
+      assert.deepEqual(n.body.data.map((e: { id: string }) => e.id), ['urn:ngsi-ld:Sensor:1']);
+    });
+
+    it('PATCH changes joinLevel alone, and null removes the join', async () => {
+      await subscribe({}, { join: 'flat' });
+      const patch = (notification: unknown) =>
+        t.http.patch(`${BASE}/subscriptions/urn:ngsi-ld:Subscription:s1`).set('Content-Type', 'application/json').send(JSON.stringify({ notification })).expect(204);
+      const shown = async () => (await t.http.get(`${BASE}/subscriptions/urn:ngsi-ld:Subscription:s1`).expect(200)).body.notification;
+      await patch({ joinLevel: 3 });
+      assert.deepEqual([(await shown()).join, (await shown()).joinLevel], ['flat', 3]);
+      await patch({ join: null });
+      assert.deepEqual([(await shown()).join, (await shown()).joinLevel], [undefined, undefined]);
+      await t.http.patch(`${BASE}/subscriptions/urn:ngsi-ld:Subscription:s1`).set('Content-Type', 'application/json').send(JSON.stringify({ notification: { joinLevel: 2 } })).expect(400);
+    });
+  });
+
   it('notifies only changes that pass q, and only of the watched attributes', async () => {
     await createEntity(sensor(1, { humidity: { type: 'Property', value: 40 } }));
     await subscribe({ q: 'temperature>30', watchedAttributes: ['temperature'] });

@@ -132,6 +132,24 @@ describe('notify: a subscriber is notified only of what its owner may read (issu
     assert.deepEqual((data[1].temperature as Record<string, unknown>).previousValue, 20);
   });
 
+  it('joins only what the owner may read: a hidden target is left out, a readable one masked', async () => {
+    await entities.create(root, { id: 'urn:ngsi-ld:Room:1', type: 'Room', name: p('hall') });
+    await entities.create(root, sensor(2, { temperature: 5, secret: 7 }));
+    await subscribe(reader, 'urn:s:join', { entities: [{ id: 'urn:ngsi-ld:Sensor:1', type: 'Sensor' }], notification: { endpoint, join: 'flat' } });
+    await subscribe(root, 'urn:s:join-root', { entities: [{ id: 'urn:ngsi-ld:Sensor:1', type: 'Sensor' }], notification: { endpoint, join: 'flat' } });
+    await entities.create(root, {
+      ...sensor(1, { temperature: 20 }),
+      isIn: { type: 'Relationship', object: 'urn:ngsi-ld:Room:1' },
+      near: { type: 'Relationship', object: 'urn:ngsi-ld:Sensor:2' },
+    });
+    await sender.until('urn:s:join', 'urn:ngsi-ld:Sensor:1');
+    await sender.until('urn:s:join-root', 'urn:ngsi-ld:Sensor:1');
+    const data = sender.data('urn:s:join');
+    assert.deepEqual(data.map((d) => d.id), ['urn:ngsi-ld:Sensor:1', 'urn:ngsi-ld:Sensor:2'], 'the Room the reader may not read is left out');
+    assert.equal(data[1].secret, undefined, 'the linked sensor without its denied attribute');
+    assert.deepEqual(sender.data('urn:s:join-root').map((d) => d.id), ['urn:ngsi-ld:Sensor:1', 'urn:ngsi-ld:Room:1', 'urn:ngsi-ld:Sensor:2']);
+  });
+
   it('never triggers on a q about an attribute the owner may not read', async () => {
     await subscribe(reader, 'urn:s:q', { q: 'secret>5|temperature>100' });
     await subscribe(root, 'urn:s:q-root', { q: 'secret>5|temperature>100' });

@@ -51,6 +51,12 @@ export interface NotificationParams {
   sysAttrs: boolean;
   /** Clause 5.2.14: add previousValue (previousObject, ...) to attributes that changed. */
   showChanges: boolean;
+  /**
+   * Clause 5.2.14 join / joinLevel (linked entity retrieval, clause 4.5.23): the entities
+   * the notified ones point at, `joinLevel` hops deep, added to `data` (flat) or nested in
+   * their relationships (inline). Absent: none ('@none').
+   */
+  join?: { mode: 'flat' | 'inline'; level: number };
   endpoint: Endpoint;
 }
 

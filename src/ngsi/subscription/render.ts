@@ -54,6 +54,10 @@ function renderNotificationParams(sub: Subscription, compact: (iri: string) => s
   out.format = n.format;
   out.sysAttrs = n.sysAttrs;
   out.showChanges = n.showChanges;
+  if (n.join !== undefined) {
+    out.join = n.join.mode;
+    out.joinLevel = n.join.level;
+  }
   out.endpoint = renderEndpoint(n.endpoint);
   if (d.status !== undefined) out.status = d.status;
   out.timesSent = d.timesSent;

@@ -207,10 +207,19 @@ describe('ngsi/subscription parseSubscription (clause 5.2.12, 5.8.1)', () => {
     it('refuses showChanges with keyValues (clause 5.2.14)', () => {
       bad(n({ showChanges: true, format: 'keyValues' }), /showChanges cannot be true when format is keyValues/);
     });
-    it('refuses unknown members, and joins with 422', () => {
+    it('refuses unknown members', () => {
       bad(n({ attrs: ['a'] }), /notification\.attrs is not a member of NotificationParams/);
-      unsupported(n({ join: 'inline' }), /notification\.join/);
-      unsupported(n({ joinLevel: 2 }), /notification\.joinLevel/);
+    });
+    it('takes join (flat, inline, @none) and joinLevel (1-5, default 1), and refuses anything else', () => {
+      assert.deepEqual(sub(n({ join: 'flat' })).notification.join, { mode: 'flat', level: 1 });
+      assert.deepEqual(sub(n({ join: 'inline', joinLevel: 3 })).notification.join, { mode: 'inline', level: 3 });
+      assert.equal(sub(n({ join: '@none' })).notification.join, undefined);
+      assert.equal(sub(n({})).notification.join, undefined);
+      bad(n({ join: 'deep' }), /notification\.join must be flat, inline or @none/);
+      bad(n({ join: 'flat', joinLevel: 0 }), /notification\.joinLevel must be an integer from 1 to 5/);
+      bad(n({ join: 'flat', joinLevel: 6 }), /notification\.joinLevel must be an integer from 1 to 5/);
+      bad(n({ join: 'flat', joinLevel: 1.5 }), /notification\.joinLevel must be an integer from 1 to 5/);
+      bad(n({ joinLevel: 2 }), /notification\.joinLevel needs join flat or inline/);
     });
     it('requires an endpoint', () => {
       bad({ notification: { format: 'concise' } }, /notification\.endpoint is required/);
