@@ -42,7 +42,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { DEFAULT_POLICY_FILE } from '../src/config';
-import { API, SERVER_MODE, bearer, buildWeft, check, env, fmt, load, log, mintToken, startWeft, table, warm, type Row, type Run, type Weft } from './harness';
+import { API, bearer, buildWeft, check, env, fmt, load, log, mintToken, printReport, type Row, type Run, runBench, SERVER_MODE, startWeft, warm, type Weft } from './harness';
 import { JSON_HEADERS, QUERY, pointReads, preload, rng, sensor } from './sensors';
 
 const SECONDS = env('BENCH_SECONDS', 3);
@@ -227,12 +227,7 @@ async function main(): Promise<void> {
     for (const s of servers) await s.stop();
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   }
-  process.stdout.write(
-    ['', `## Weft auth cost, ${new Date().toISOString()}`, '', ...machine(), '', ...table(rows), '', `(whole run: ${Math.round((Date.now() - started) / 1000)} s)`, ''].join('\n'),
-  );
+  printReport('Weft auth cost', machine(), rows, started);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`[bench] failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-  process.exit(1);
-});
+runBench(main);

@@ -27,7 +27,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import mqtt, { type MqttClient } from 'mqtt';
-import { API, SERVER_MODE, buildWeft, check, env, fmt, freePort, log, startWeft, table, type Row, type Weft } from './harness';
+import { API, buildWeft, check, env, fmt, freePort, log, printReport, type Row, runBench, SERVER_MODE, startWeft, type Weft } from './harness';
 import { startReceiver, type Receiver } from './receiver';
 import type { GatewayStats } from '../src/devices/mqtt/gateway';
 
@@ -492,22 +492,11 @@ async function main(): Promise<void> {
     rmSync(dataDir, { recursive: true, force: true });
   }
   const cpus = os.cpus();
-  process.stdout.write([
-    '',
-    `## Weft device gateway benchmark, ${new Date().toISOString()}`,
-    '',
+  printReport('Weft device gateway benchmark', [
     `- CPU: ${cpus[0]?.model ?? 'unknown'} (${cpus.length} cores), load average before: ${load0.toFixed(2)}`,
     `- Node ${process.version}, server mode: ${SERVER_MODE}, NODE_ENV=production, SQLite store on disk, history on, embedded MQTT broker (aedes), auth ${weft.auth ? 'on' : 'off'}`,
     `- ${DEVICES} devices = ${DEVICES} MQTT connections from one process, QoS 1, window ${WINDOW}; ${SECONDS} s per step, warm-up ${WARMUP} s`,
-    '',
-    ...table(rows),
-    '',
-    `(whole run: ${Math.round((Date.now() - started) / 1000)} s)`,
-    '',
-  ].join('\n'));
+  ], rows, started);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`[bench] failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-  process.exit(1);
-});
+runBench(main);

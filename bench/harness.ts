@@ -187,6 +187,23 @@ export interface Row {
 
 export const fmt = (n: number): string => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1));
 
+/**
+ * A benchmark's report on stdout: a heading with `title` and the time, the `facts` (machine,
+ * settings; a markdown list), the table BENCHMARKS.md quotes, and how long the run took.
+ */
+export function printReport(title: string, facts: readonly string[], rows: readonly Row[], startedMs: number): void {
+  const lines = ['', `## ${title}, ${new Date().toISOString()}`, '', ...facts, '', ...table(rows), '', `(whole run: ${Math.round((Date.now() - startedMs) / 1000)} s)`, ''];
+  process.stdout.write(lines.join('\n'));
+}
+
+/** Runs a benchmark's main; a failure is printed and exits with 1. */
+export function runBench(main: () => Promise<void>): void {
+  main().catch((err: unknown) => {
+    process.stderr.write(`[bench] failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}
+
 /** The markdown table BENCHMARKS.md quotes. */
 export function table(rows: readonly Row[]): string[] {
   return ['| metric | value | target | result |', '|---|---|---|---|', ...rows.map((r) => `| ${r.metric} | ${r.value} | ${r.target} | ${r.verdict} |`)];

@@ -21,7 +21,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { API, SERVER_MODE, buildWeft, check, env, fmt, log, startWeft, table, type Row, type Weft } from './harness';
+import { API, buildWeft, check, env, fmt, log, printReport, type Row, runBench, SERVER_MODE, startWeft, type Weft } from './harness';
 import { startReceiver, type Receiver } from './receiver';
 import { Pool, type Dispatcher } from 'undici';
 
@@ -264,22 +264,11 @@ async function main(): Promise<void> {
     rmSync(dataDir, { recursive: true, force: true });
   }
   const cpus = os.cpus();
-  process.stdout.write([
-    '',
-    `## Weft notification benchmark, ${new Date().toISOString()}`,
-    '',
+  printReport('Weft notification benchmark', [
     `- CPU: ${cpus[0]?.model ?? 'unknown'} (${cpus.length} cores), load average before: ${os.loadavg()[0].toFixed(2)}`,
     `- Node ${process.version}, server mode: ${SERVER_MODE}, NODE_ENV=production, SQLite store on disk, history on, auth ${weft.auth ? 'on (admin bearer token)' : 'off'}`,
     `- ${SUBSCRIPTIONS} subscriptions, ${RATE} updates/s, ${SECONDS} s runs, fan-out ${FANOUT}`,
-    '',
-    ...table(rows),
-    '',
-    `(whole run: ${Math.round((Date.now() - started) / 1000)} s)`,
-    '',
-  ].join('\n'));
+  ], rows, started);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`[bench] failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-  process.exit(1);
-});
+runBench(main);

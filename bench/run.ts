@@ -27,7 +27,7 @@ import type autocannon from 'autocannon';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { API, SERVER_MODE, buildWeft, check, env, fmt, load, log, startCeiling, startWeft, table, warm as warmFor, type Row, type Run, type Weft } from './harness';
+import { API, buildWeft, check, env, fmt, load, log, printReport, type Row, type Run, runBench, SERVER_MODE, startCeiling, startWeft, warm as warmFor, type Weft } from './harness';
 import { BATCH, JSON_HEADERS, QUERY, batchBody, pointReads, preload, rng, sensor } from './sensors';
 
 const SECONDS = env('BENCH_SECONDS', 10);
@@ -195,21 +195,7 @@ async function main(): Promise<void> {
 }
 
 function report(rows: Row[], started: number, auth?: boolean): void {
-  const lines = [
-    '',
-    `## Weft benchmark, ${new Date().toISOString()}`,
-    '',
-    machine(auth),
-    '',
-    ...table(rows),
-    '',
-    `(whole run: ${Math.round((Date.now() - started) / 1000)} s)`,
-    '',
-  ];
-  process.stdout.write(lines.join('\n'));
+  printReport('Weft benchmark', [machine(auth)], rows, started);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`[bench] failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-  process.exit(1);
-});
+runBench(main);

@@ -40,7 +40,7 @@ import {
 } from '../src/ngsi/temporal';
 import type { EntityStore, EntityWrite } from '../src/store/port';
 import { createSqliteStore } from '../src/store/sqlite';
-import { API, buildWeft, check, env, fmt, log, startWeft, table, type Row, type Weft } from './harness';
+import { API, buildWeft, check, env, fmt, log, type Row, runBench, startWeft, table, type Weft } from './harness';
 
 const INSTANCES = env('BENCH_TEMPORAL_INSTANCES', 1_000_000);
 const RUNS = Math.max(1, env('BENCH_RUNS', 10));
@@ -322,7 +322,4 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`[bench] failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-  process.exit(1);
-});
+runBench(main);
